@@ -1,0 +1,1 @@
+"""Standalone data set tools (generation, conversion, split, label fixes). They may import paddlex_train."""

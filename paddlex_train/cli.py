@@ -1,0 +1,82 @@
+"""The command line. The only place where exceptions become exit codes and failure result files.
+
+Exit codes: 0 success, 1 run failure, 2 usage or config error, 130 interrupted.
+"""
+import argparse
+import sys
+import traceback
+
+from .errors import ConfigError, PxtError
+
+USAGE_EXAMPLE = ("python main.py -c configs/modules/semantic_segmentation/PP-LiteSeg-T.yaml "
+                 "-o Global.mode=check_dataset -o Global.dataset_dir=./my_data")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises ConfigError instead of printing usage and exiting."""
+
+    def error(self, message):
+        raise ConfigError(f"Command line: {message}.", hint=f"e.g. {USAGE_EXAMPLE}")
+
+
+def build_parser():
+    """The argument parser of main.py."""
+    p = _Parser(prog="main.py", description="Train, evaluate, export and run segmentation models.",
+                epilog=f"example: {USAGE_EXAMPLE}")
+    p.add_argument("-c", "--config", help="module YAML, e.g. configs/modules/<module>/<Model>.yaml")
+    p.add_argument("-o", "--override", action="append", default=[], metavar="Section.key=value",
+                   help="override a config key (repeatable)")
+    p.add_argument("--debug", action="store_true", help="print tracebacks")
+    return p
+
+
+def _fail(error, mode, output, debug):
+    """Report `error` on stderr, write the failure result, return the exit code."""
+    from .results import write_failure
+
+    code = getattr(error, "exit_code", 1)
+    if isinstance(error, PxtError):
+        line = error.one_line()
+    else:
+        line = f"Internal error: {type(error).__name__}: {error}".strip()
+        if not debug:
+            line += " (run again with --debug for the traceback)"
+    if debug:
+        traceback.print_exc()
+    print(f"Error: {line}", file=sys.stderr)
+    if mode and output:
+        try:
+            path = write_failure(output, mode, error)
+            print(f"Result written to {path}", file=sys.stderr)
+        except OSError as e:  # an unwritable output dir must not hide the real error
+            print(f"(could not write the result file: {e})", file=sys.stderr)
+    return code
+
+
+def main(argv=None):
+    """Parse `argv`, run the requested mode, and return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    mode = output = None
+    try:
+        args, extra = build_parser().parse_known_args(argv)
+        if args.config is None:
+            raise ConfigError("No config given.", hint=f"e.g. {USAGE_EXAMPLE}")
+        from .config import load_config, peek_mode_and_output
+        from .config.overrides import diagnose_stray_args
+
+        mode, output = peek_mode_and_output(args.config, args.override)
+        if extra:
+            raise diagnose_stray_args(extra)
+        config = load_config(args.config, args.override)
+        mode, output = config.mode, str(config.output)
+        from .engine import run
+
+        _, path = run(config)
+        print(f"Done: {mode} result written to {path}")
+        return 0
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001  (the one place every error is turned into an exit code)
+        return _fail(error, mode, output, debug)

@@ -1,0 +1,116 @@
+"""The config schema: every key a module YAML may hold, its type, range and default.
+
+This table is the single source of truth for config keys; the README's key table is generated from the same
+facts. A YAML may omit keys (the defaults below fill them in), but may not add unknown ones.
+"""
+from dataclasses import dataclass, field
+
+MODES = ("check_dataset", "train", "evaluate", "export", "predict")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One config key.
+
+    Attributes:
+        types: accepted Python types after coercion (bool is never accepted as int/float).
+        default: value used when the YAML omits the key.
+        nullable: whether None is allowed.
+        check: optional callable(value) -> error text or None, for ranges and enums.
+        doc: one line for the README table.
+    """
+
+    types: tuple
+    default: object = None
+    nullable: bool = False
+    check: object = None
+    doc: str = ""
+
+
+def _positive(v):
+    return None if v > 0 else "must be > 0"
+
+
+def _non_negative(v):
+    return None if v >= 0 else "must be >= 0"
+
+
+def _percent(v):
+    return None if 0 < v < 100 else "must be between 0 and 100 (exclusive)"
+
+
+def _mode(v):
+    return None if v in MODES else f"must be one of {', '.join(MODES)}"
+
+
+def _shape(v):
+    if not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v):
+        return "must be a list of positive ints, e.g. [1, 3, 512, 512]"
+    return None
+
+
+def _target_size(v):
+    if isinstance(v, bool):
+        return "must be -1, an int, or [w, h]"
+    if isinstance(v, int):
+        return None if v == -1 or v > 0 else "must be -1 (original size), a positive int, or [w, h]"
+    if len(v) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v):
+        return "must be [w, h] with two positive ints"
+    return None
+
+
+STR, INT, FLOAT, BOOL, LIST = (str,), (int,), (float, int), (bool,), (list,)
+
+SCHEMA = {
+    "Global": {
+        "model": Key(STR, doc="model name; must match a YAML under configs/modules/"),
+        "mode": Key(STR, "check_dataset", check=_mode, doc="check_dataset | train | evaluate | export | predict"),
+        "dataset_dir": Key(STR, None, nullable=True, doc="data set root"),
+        "device": Key(STR, "gpu:0", doc="cpu, gpu, gpu:0, gpu:0,1 (also xpu/npu/mlu:N; cpu:0,1 = 2 CPU processes)"),
+        "output": Key(STR, "output", doc="directory for every artefact of the run"),
+    },
+    "CheckDataset": {
+        "convert": {
+            "enable": Key(BOOL, False, doc="convert the data set before checking"),
+            "src_dataset_type": Key(STR, None, nullable=True, doc="source format, e.g. LabelMe"),
+        },
+        "split": {
+            "enable": Key(BOOL, False, doc="re-split train/val before checking"),
+            "train_percent": Key(INT, None, nullable=True, check=_percent, doc="train share, 1..99"),
+            "val_percent": Key(INT, None, nullable=True, check=_percent, doc="val share, 1..99; sums to 100"),
+            "seed": Key(INT, 0, doc="shuffle seed of the split (ours; PaddleX does not seed)"),
+        },
+    },
+    "Train": {
+        "epochs_iters": Key(INT, 500, check=_positive, doc="iterations (semantic) or epochs (instance)"),
+        "num_classes": Key(INT, 2, check=_positive, doc="number of classes"),
+        "batch_size": Key(INT, 2, check=_positive, doc="images per device per step"),
+        "learning_rate": Key(FLOAT, 0.01, check=_positive, doc="base learning rate"),
+        "pretrain_weight_path": Key(STR, None, nullable=True, doc="URL or local .pdparams; null = random init"),
+        "warmup_steps": Key(INT, 0, check=_non_negative, doc="linear warm-up steps (honoured)"),
+        "resume_path": Key(STR, None, nullable=True, doc="checkpoint dir or model.pdparams to resume"),
+        "log_interval": Key(INT, 10, check=_positive, doc="log every N iterations"),
+        "eval_interval": Key(INT, 100, check=_positive, doc="evaluate/save every N iters (semantic) or epochs"),
+        "seed": Key(INT, 42, doc="random seed"),
+        "input_shape": Key(LIST, None, nullable=True, check=_shape, doc="fixed training input shape (MaskFormer)"),
+    },
+    "Evaluate": {
+        "weight_path": Key(STR, None, nullable=True, doc="weights to evaluate"),
+        "log_interval": Key(INT, 10, check=_positive, doc="log every N images"),
+    },
+    "Export": {
+        "weight_path": Key(STR, None, nullable=True, doc="weights to export (URL or local)"),
+        "input_shape": Key(LIST, None, nullable=True, check=_shape, doc="fixed export shape, e.g. [1,3,512,512]"),
+    },
+    "Predict": {
+        "batch_size": Key(INT, 1, check=_positive, doc="images per inference call"),
+        "model_dir": Key(STR, None, nullable=True, doc="exported inference directory"),
+        "input": Key(STR + LIST, None, nullable=True, doc="image path, directory, URL or list of them"),
+        "target_size": Key(INT + LIST, None, nullable=True, check=_target_size, doc="-1, int or [w, h]"),
+        "kernel_option": {
+            "run_mode": Key(STR, "paddle", doc="inference engine"),
+        },
+    },
+}
+
+SECTIONS = tuple(SCHEMA)

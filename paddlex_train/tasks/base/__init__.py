@@ -1,0 +1,1 @@
+"""Base classes shared by every task's mode runners."""
