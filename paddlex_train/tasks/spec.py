@@ -1,5 +1,6 @@
 """TaskSpec: what a task module declares, and the TASKS registry the engine dispatches through."""
 import importlib
+import importlib.util
 from dataclasses import dataclass, field
 
 from ..errors import UnsupportedError
@@ -28,17 +29,17 @@ class TaskSpec:
         if mode not in MODES:
             raise UnsupportedError(f"Unknown mode {mode!r}.", hint=f"modes: {', '.join(MODES)}")
         target = self.runners.get(mode)
-        if target is None:
-            available = ", ".join(m for m in MODES if m in self.runners) or "none yet"
+        if not self.implements(mode):
+            available = ", ".join(m for m in MODES if self.implements(m))
             raise UnsupportedError(
                 f"Mode {mode!r} is not available yet for {self.name}"
                 + (f" ({model})" if model else "") + ".",
-                hint=f"available modes for {self.name}: {available}",
+                hint=f"available modes for {self.name}: {available or 'none yet'}",
             )
         module_name, _, class_name = target.partition(":")
         return getattr(importlib.import_module(module_name), class_name)
 
-
-def register_task(spec):
-    """Register a TaskSpec in TASKS and return it."""
-    return TASKS.register(spec.name, spec)
+    def implements(self, mode):
+        """Whether the runner module of `mode` exists (checked without importing it, so paddle stays unloaded)."""
+        target = self.runners.get(mode)
+        return bool(target) and importlib.util.find_spec(target.partition(":")[0]) is not None

@@ -6,5 +6,11 @@ _PKG = __name__
 TASK = register_task(TaskSpec(
     name="semantic_segmentation",
     dataset_type="SegDataset",
-    runners={},
+    runners={
+        "check_dataset": f"{_PKG}.dataset_checker:SegDatasetChecker",
+        "train": f"{_PKG}.trainer:SegTrainer",
+        "evaluate": f"{_PKG}.evaluator:SegEvaluator",
+        "export": f"{_PKG}.exporter:SegExporter",
+        "predict": f"{_PKG}.predictor:SegPredictRunner",
+    },
 ))

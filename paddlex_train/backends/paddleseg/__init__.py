@@ -1,0 +1,4 @@
+"""PaddleSeg backend. Importing it loads paddle the safe way first, then applies the PaddleSeg compat patches."""
+from ...paddle_env import import_paddle
+
+import_paddle()

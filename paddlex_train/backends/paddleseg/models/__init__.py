@@ -1,0 +1,1 @@
+"""Models this project adds to PaddleSeg's component registry (importing registers them)."""
