@@ -43,3 +43,8 @@ class TaskSpec:
         """Whether the runner module of `mode` exists (checked without importing it, so paddle stays unloaded)."""
         target = self.runners.get(mode)
         return bool(target) and importlib.util.find_spec(target.partition(":")[0]) is not None
+
+
+def register_task(spec):
+    """Register a TaskSpec in TASKS and return it."""
+    return TASKS.register(spec.name, spec)
