@@ -1,0 +1,1 @@
+"""Rendering helpers (palettes, overlays, instance drawings). No paddle here."""
