@@ -64,7 +64,7 @@ STR, INT, FLOAT, BOOL, LIST = (str,), (int,), (float, int), (bool,), (list,)
 SCHEMA = {
     "Global": {
         "model": Key(STR, doc="model name; must match a YAML under configs/modules/"),
-        "mode": Key(STR, "check_dataset", check=_mode, doc="check_dataset | train | evaluate | export | predict"),
+        "mode": Key(STR, "check_dataset", check=_mode, doc="check_dataset, train, evaluate, export or predict"),
         "dataset_dir": Key(STR, None, nullable=True, doc="data set root"),
         "device": Key(STR, "gpu:0", doc="cpu, gpu, gpu:0, gpu:0,1 (also xpu/npu/mlu:N; cpu:0,1 = 2 CPU processes)"),
         "output": Key(STR, "output", doc="directory for every artefact of the run"),
