@@ -117,9 +117,10 @@ def _check_images(imgs, root, path, problems, out, image_cache):
                          hint="store the image's pixel size")
             continue
         try:
-            file = safe_join(image_dir, name, source=f"{path} {where}")
-        except DatasetError as e:
-            problems.add(path, e.message, where=where, hint=e.hint)
+            file = safe_join(image_dir, name)
+        except DatasetError:
+            problems.add(path, f"file_name {name!r} points outside the data set's {IMAGE_DIR}/ folder", where=where,
+                         hint=f"use paths relative to {image_dir}, without '..'")
             continue
         size = _image_size(file, image_cache) if file.is_file() else None
         if size is None:

@@ -32,9 +32,10 @@ def read_anno_list(root, name, problems):
             continue
         rel = line.strip() if (Path(root) / line.strip()).is_file() else line.split()[-1]
         try:
-            json_path = safe_join(root, rel, source=f"{path}:{n}")
-        except DatasetError as e:
-            problems.add(path, e.message, where=f"line {n}", hint=e.hint)
+            json_path = safe_join(root, rel)
+        except DatasetError:
+            problems.add(path, f"{rel!r} points outside the data set directory {root}", where=f"line {n}",
+                         hint="list paths relative to the data set folder, without '..'")
             continue
         if not json_path.is_file():
             problems.add(path, f"listed file {rel!r} not found", where=f"line {n}",

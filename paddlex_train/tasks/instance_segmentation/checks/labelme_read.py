@@ -80,9 +80,11 @@ def _locate_image(doc, path, root, problems, rec):
     if isinstance(raw, str) and raw.strip():
         rel_dir = path.parent.resolve().relative_to(Path(root).resolve())
         try:
-            candidate = safe_join(root, rel_dir / normalise_rel(raw), source=f"{path} imagePath")
-        except DatasetError as e:
-            problems.add(path, e.message, where="imagePath", hint=e.hint)
+            candidate = safe_join(root, rel_dir / normalise_rel(raw))
+        except DatasetError:
+            problems.add(path, f"imagePath {raw!r} points outside the data set directory {root}",
+                         where="imagePath", hint="keep images inside the data set folder; imagePath is relative "
+                         "to the JSON's folder")
             return False
     if candidate is not None and candidate.is_file() and candidate.suffix.lower() != ".json":
         rec.image_path = candidate
