@@ -1,0 +1,112 @@
+"""Test helpers for predict: a tiny exported segmentation model (conv + argmax) and small test images.
+
+The model is built with paddle.jit.to_static + paddle.jit.save exactly as the exporter does, plus an
+inference.yml in the exporter's format, so predict can be tested without a trained model.
+"""
+from pathlib import Path
+
+import numpy as np
+import yaml
+from PIL import Image
+
+
+def build_seg_model(out_dir, num_classes=3, input_shape=None, transforms=None, label_names=None,
+                    model_name="PP-LiteSeg-T", seed=0, with_yml=True):
+    """Export a tiny conv net wrapped with argmax to `out_dir`; returns the directory."""
+    from paddlex_train.paddle_env import import_paddle
+
+    paddle = import_paddle()
+
+    class TinySeg(paddle.nn.Layer):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = paddle.nn.Conv2D(3, 8, 3, padding=1)
+            self.conv2 = paddle.nn.Conv2D(8, num_classes, 3, padding=1)
+
+        def forward(self, x):
+            logits = self.conv2(paddle.nn.functional.relu(self.conv1(x)))
+            return paddle.argmax(logits, axis=1).astype("int32")
+
+    paddle.seed(seed)
+    net = TinySeg()
+    net.eval()
+    shape = list(input_shape) if input_shape else [None, 3, None, None]
+    spec = [paddle.static.InputSpec(shape, "float32", "x")]
+    out_dir = Path(out_dir)
+    static = paddle.jit.to_static(net, input_spec=spec, full_graph=True)
+    paddle.jit.save(static, str(out_dir / "inference"))
+    if with_yml:
+        deploy = {"model": "inference.pdmodel", "params": "inference.pdiparams",
+                  "transforms": transforms if transforms is not None else
+                  [{"type": "Normalize", "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}],
+                  "input_shape": [-1 if v is None else v for v in shape], "output_op": "argmax",
+                  "output_dtype": "int32"}
+        body = {"Deploy": deploy, "Global": {"model_name": model_name, "num_classes": num_classes,
+                                              "label_names": label_names}}
+        (out_dir / "inference.yml").write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+    return out_dir
+
+
+def reference_predict(model_dir, rgb, mean=0.5, std=0.5):
+    """Run paddle.inference directly on one RGB uint8 image (no resize); returns (H, W) int32 ids."""
+    from paddlex_train.paddle_env import import_paddle
+
+    import_paddle()
+    from paddle import inference
+
+    cfg = inference.Config(str(Path(model_dir) / "inference.pdmodel"), str(Path(model_dir) / "inference.pdiparams"))
+    cfg.disable_gpu()
+    cfg.disable_glog_info()
+    pred = inference.create_predictor(cfg)
+    x = ((rgb.astype(np.float32) / 255.0 - mean) / std).transpose(2, 0, 1)[None].astype(np.float32)
+    handle = pred.get_input_handle(pred.get_input_names()[0])
+    handle.reshape(list(x.shape))
+    handle.copy_from_cpu(x)
+    pred.run()
+    out = pred.get_output_handle(pred.get_output_names()[0]).copy_to_cpu()
+    return out.reshape(out.shape[-2:]).astype(np.int32)
+
+
+def make_images(out_dir, n=3, size=(40, 32), seed=0, ext=".png", prefix="img"):
+    """Write `n` random RGB images of size (w, h); returns their paths."""
+    rng = np.random.default_rng(seed)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        arr = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+        path = out_dir / f"{prefix}{i}{ext}"
+        Image.fromarray(arr).save(path)
+        paths.append(path)
+    return paths
+
+
+class LoopbackServer:
+    """A tiny HTTP server on 127.0.0.1 serving files from `root`; `/too_big` announces a 1 GB body."""
+
+    def __init__(self, root):
+        import functools
+        import http.server
+        import threading
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                if self.path.startswith("/too_big"):
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(1 << 30))
+                    self.end_headers()
+                    return
+                super().do_GET()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                     functools.partial(Handler, directory=str(root)))
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
