@@ -27,7 +27,36 @@ def build_parser():
     p.add_argument("-o", "--override", action="append", default=[], metavar="Section.key=value",
                    help="override a config key (repeatable)")
     p.add_argument("--debug", action="store_true", help="print tracebacks")
+    pipe = p.add_argument_group("pipelines (PaddleX-style prediction without a module config)")
+    pipe.add_argument("--pipeline", help="pipeline name (semantic_segmentation) or a pipeline .yaml")
+    pipe.add_argument("--input", help="image path, directory or http(s) URL")
+    pipe.add_argument("--device", help="cpu, gpu, gpu:0, ... (default: GPU if available, else CPU)")
+    pipe.add_argument("--save_path", help="directory for results (and for --get_pipeline_config)")
+    pipe.add_argument("--target_size", help="-1 (original resolution), an int (square) or w,h")
+    pipe.add_argument("--batch_size", type=int, help="images per inference call (overrides the YAML)")
+    pipe.add_argument("--model_dir", help="exported inference directory (overrides the YAML)")
+    pipe.add_argument("--get_pipeline_config", metavar="NAME", help="copy a pipeline's YAML to --save_path")
     return p
+
+
+_PIPELINE_ONLY = ("input", "device", "target_size", "batch_size", "model_dir")
+
+
+def _run_pipeline_command(args):
+    """--get_pipeline_config / --pipeline: returns the exit code (errors propagate to main)."""
+    from .pipelines.cli import run_pipeline, save_pipeline_config
+
+    if args.config is not None:
+        raise ConfigError("Give either -c <module config> or --pipeline/--get_pipeline_config, not both.")
+    if args.get_pipeline_config:
+        print(f"Pipeline config written to {save_pipeline_config(args.get_pipeline_config, args.save_path)}")
+        return 0
+    payload = run_pipeline(args)
+    if args.save_path:
+        from .results import write_success
+
+        print(f"Done: predict result written to {write_success(args.save_path, 'predict', payload)}")
+    return 0
 
 
 def _fail(error, mode, output, debug):
@@ -60,6 +89,15 @@ def main(argv=None):
     mode = output = None
     try:
         args, extra = build_parser().parse_known_args(argv)
+        if args.pipeline or args.get_pipeline_config:
+            if args.pipeline and args.save_path:
+                mode, output = "predict", args.save_path
+            if extra:
+                raise ConfigError(f"Unrecognised arguments: {' '.join(extra)}.", hint="see python main.py --help")
+            return _run_pipeline_command(args)
+        if any(getattr(args, k) is not None for k in _PIPELINE_ONLY):
+            raise ConfigError("--input/--device/--target_size/--batch_size/--model_dir apply to --pipeline only.",
+                              hint="with -c, use -o Predict.input=... -o Global.device=... instead")
         if args.config is None:
             raise ConfigError("No config given.", hint=f"e.g. {USAGE_EXAMPLE}")
         from .config import load_config, peek_mode_and_output

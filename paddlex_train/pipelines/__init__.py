@@ -1,0 +1,4 @@
+"""Pipelines: a YAML naming a model per sub-module, run through the same predictors as Global.mode=predict."""
+from .runner import PIPELINES, Pipeline, create_pipeline, load_pipeline_config
+
+__all__ = ["PIPELINES", "Pipeline", "create_pipeline", "load_pipeline_config"]
