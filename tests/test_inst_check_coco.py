@@ -80,6 +80,29 @@ def test_images_without_annotations_are_reported(tmp_path):
     assert attrs["train_images_without_annotations_list"] == ["synth_0000.jpg"]
 
 
+def test_uncompressed_rle_and_crowd_polygons_pass(tmp_path):
+    import numpy as np
+    from pycocotools import mask as mask_utils
+
+    root = generate(tmp_path / "data", num=4, size=32, seed=0)
+    path = root / "annotations/instance_train.json"
+    doc = json.loads(path.read_text())
+    first, second = doc["annotations"][0], doc["annotations"][1]
+    mask = mask_utils.decode(mask_utils.merge(mask_utils.frPyObjects(first["segmentation"], 32, 32)))
+    runs, flat, value = [], np.asfortranarray(mask).flatten(order="F"), 0
+    while flat.size:  # uncompressed COCO RLE: alternating run lengths of 0s and 1s, column-major
+        n = int(np.argmax(flat != value)) if (flat != value).any() else flat.size
+        runs.append(n)
+        flat, value = flat[n:], 1 - value
+    first.update(segmentation={"size": [32, 32], "counts": runs}, iscrowd=1)
+    second.update(iscrowd=1)  # a crowd region given as a polygon
+    path.write_text(json.dumps(doc))
+    assert run_check(root, tmp_path / "out") == 0
+    attrs = read_result(tmp_path / "out", "check_dataset")["attributes"]
+    assert attrs["train_crowd_annotations"] == 2
+    assert sum(attrs["train_instances_per_category"].values()) == attrs["train_samples"] - 2
+
+
 def _panoptic_layout(tmp_path):
     src = shared_data("coco_panoptic_sample")
     root = tmp_path / "pan"

@@ -136,6 +136,18 @@ def test_windows_paths_rectangles_and_images_in_place(tmp_path):
     assert [c["name"] for c in train["categories"]] == ["box", "tri"]
 
 
+def test_absolute_windows_image_path_falls_back_to_the_file_beside_the_json(tmp_path):
+    root = tmp_path / "abs"
+    (root / "lm").mkdir(parents=True)
+    Image.new("RGB", (40, 30)).save(root / "lm/a.jpg")
+    doc = _labelme([_poly("x", [[1, 1], [9, 1], [5, 9]])], "C:\\Users\\ann\\Desktop\\a.jpg")
+    (root / "lm/a.json").write_text(json.dumps(doc))
+    (root / "train_anno_list.txt").write_text("lm/a.json\n")
+    (root / "val_anno_list.txt").write_text("")
+    summary = convert_labelme(root)
+    assert summary["train"] == {"images": 1, "annotations": 1} and (root / "images/a.jpg").is_file()
+
+
 def test_embedded_image_data(tmp_path):
     src = shared_data("labelme_apc2016_embedded")
     root = tmp_path / "apc"

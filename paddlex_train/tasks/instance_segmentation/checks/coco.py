@@ -99,6 +99,11 @@ def _image_size(file, image_cache):
 
 def _check_images(imgs, root, path, problems, out, image_cache):
     image_dir = Path(root) / IMAGE_DIR
+    have_folder = image_dir.is_dir()
+    if imgs and not have_folder:
+        # One clear message instead of one "not found" per image; annotations are still checked.
+        problems.add(image_dir, "image folder not found",
+                     hint=f"put the images of {path.name} in {image_dir} (file_name is relative to it)")
     for k, img in enumerate(imgs):
         if not isinstance(img, dict) or not _is_int(img.get("id")):
             problems.add(path, "image entry needs an integer 'id'", where=f"images[{k}]",
@@ -115,6 +120,13 @@ def _check_images(imgs, root, path, problems, out, image_cache):
         if not (_is_int(w) and _is_int(h) and w > 0 and h > 0):
             problems.add(path, f"{name}: width/height must be positive integers, got {w!r}/{h!r}", where=where,
                          hint="store the image's pixel size")
+            continue
+        if "\\" in name:
+            problems.add(path, f"file_name {name!r} uses backslashes", where=where,
+                         hint="write file_name with '/' separators (training on Linux reads it verbatim)")
+            continue
+        if not have_folder:  # no image folder: trust width/height so the annotations can still be checked
+            out.images[img["id"]] = img
             continue
         try:
             file = safe_join(image_dir, name)

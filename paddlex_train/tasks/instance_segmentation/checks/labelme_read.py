@@ -86,6 +86,11 @@ def _locate_image(doc, path, root, problems, rec):
                          where="imagePath", hint="keep images inside the data set folder; imagePath is relative "
                          "to the JSON's folder")
             return False
+    if candidate is not None and not candidate.is_file():
+        # LabelMe often stores an absolute path of the annotator's machine (C:\\Users\\...); an image of that
+        # name next to the JSON is the one meant.
+        beside = path.parent / Path(normalise_rel(raw)).name
+        candidate = beside if beside.is_file() else candidate
     if candidate is not None and candidate.is_file() and candidate.suffix.lower() != ".json":
         rec.image_path = candidate
         try:
