@@ -13,9 +13,9 @@ import paddle
 from ....errors import BackendError
 
 _BN_LEAVES = ("weight", "bias", "_mean", "_variance")
-# (our prefix, port prefix) for the head; longest first so `decode_head.tail.` wins over `decode_head.`.
+# (our prefix, port prefix) for the head; keys outside these (e.g. an ImageNet classifier) are left alone.
 _HEAD_PREFIXES = (("decode_head.tail.conv_seg.", "cls_seg."), ("decode_head.tail.linear_fuse.", "linear_fuse."),
-                  ("decode_head.", ""))
+                  ("decode_head.fuse", "fuse"))
 #: The classifier may legitimately differ in shape (another number of classes); it is then left initialised.
 CLASSIFIER_PREFIX = "decode_head.tail.conv_seg."
 
