@@ -64,6 +64,28 @@ def _coco_case(rel, fn):
     return make
 
 
+def _exif_case(root, w, h):
+    """The first image replaced by a 40x20 JPEG shown as 20x40 (EXIF orientation 6); annotation says w x h."""
+    from test_inst_check_labelme import _rotated_jpeg
+
+    generate(root, num=4, size=32, seed=0)
+    _rotated_jpeg(root / "images/synth_0000.jpg")
+
+    def fix(doc):
+        doc["images"][0].update(width=w, height=h)
+        doc["annotations"] = [a for a in doc["annotations"] if a["image_id"] != 1]
+    _edit(root, TRAIN, fix)
+    return root
+
+
+def test_exif_rotated_image_with_displayed_size_passes(tmp_path):
+    root = _exif_case(tmp_path / "data", 20, 40)
+    assert run_check(root, tmp_path / "out") == 0
+    rel = read_result(tmp_path / "out", "check_dataset")["attributes"]["train_sample_paths"][0]
+    with Image.open(tmp_path / "out" / rel) as im:
+        assert im.size == (20, 40)
+
+
 # name -> (builder(root) -> root, extra overrides, substrings the one-line message must contain)
 CASES = {
     "missing_json": (_coco_case(VAL, None), [], ["instance_val.json", "file not found"]),
@@ -98,6 +120,7 @@ CASES = {
                             ["instance_train.json:image id=1", "backslashes"]),
     "images_folder_missing": (lambda r: (generate(r, num=4, size=32), [p.unlink() for p in (r / "images").iterdir()],
                                          (r / "images").rmdir())[0], [], ["images: image folder not found"]),
+    "exif_rotated_size": (lambda r: _exif_case(r, 40, 20), [], ["image id=1", "EXIF orientation"]),
     "categories_differ": (_coco_case(VAL, lambda d: d["categories"][0].update(name="disc")), [],
                           ["instance_val.json", "categories differ"]),
     "labelme_circle": (lambda r: _labelme_root(r, [_poly("ball", [[5, 5], [9, 9]], "circle")]), LABELME,

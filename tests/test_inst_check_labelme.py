@@ -166,3 +166,27 @@ def test_embedded_image_data(tmp_path):
     assert len(doc["annotations"]) == 4 and len(doc["categories"]) == 4
     with Image.open(root / "images" / doc["images"][0]["file_name"]) as im:
         assert im.size == (doc["images"][0]["width"], doc["images"][0]["height"])
+
+
+def _rotated_jpeg(path, w=40, h=20):
+    """A w x h JPEG whose EXIF orientation 6 shows it as h x w (a phone photo held upright)."""
+    arr = np.zeros((h, w, 3), dtype=np.uint8)
+    arr[:, : w // 2] = (200, 30, 30)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(arr).save(path, quality=95, exif=exif.tobytes())
+
+
+def test_exif_rotated_images_are_stored_as_annotated(tmp_path):
+    root = tmp_path / "rot"
+    (root / "lm").mkdir(parents=True)
+    _rotated_jpeg(root / "lm/p.jpg")
+    for name in ("a", "b"):  # LabelMe records the rotated view: 20 wide, 40 high
+        doc = _labelme([_poly("x", [[1, 1], [19, 1], [10, 39]])], "p.jpg", w=20, h=40)
+        (root / f"lm/{name}.json").write_text(json.dumps(doc))
+    (root / "train_anno_list.txt").write_text("lm/a.json\n")
+    (root / "val_anno_list.txt").write_text("")
+    assert convert_labelme(root)["copied_images"] == 1
+    with Image.open(root / "images/p.jpg") as im:
+        assert im.size == (20, 40) and im.getexif().get(0x0112, 1) == 1
+    assert convert_labelme(root)["copied_images"] == 1  # a re-run recognises its own rotated copy

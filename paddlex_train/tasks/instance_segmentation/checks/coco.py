@@ -87,11 +87,36 @@ def _check_categories(cats, path, problems, out):
             names[cat["name"]] = cat["id"]
 
 
+EXIF_ORIENTATION = 0x0112
+_SWAPPING_ORIENTATIONS = (5, 6, 7, 8)  # EXIF orientations that rotate by 90 or 270 degrees
+
+
+def exif_rotated(im):
+    """True when an open PIL image carries an EXIF orientation other than 'as stored'."""
+    try:
+        return im.getexif().get(EXIF_ORIENTATION, 1) not in (1, None)
+    except (OSError, ValueError, SyntaxError):  # unreadable EXIF: treat as not rotated
+        return False
+
+
+def image_sizes(im):
+    """(stored size, displayed size) of an open PIL image: they differ when EXIF rotates it by 90/270 degrees.
+
+    Annotation tools (LabelMe) and OpenCV apply the EXIF orientation, so either size can be the right one.
+    """
+    w, h = im.size
+    try:
+        swap = im.getexif().get(EXIF_ORIENTATION, 1) in _SWAPPING_ORIENTATIONS
+    except (OSError, ValueError, SyntaxError):
+        swap = False
+    return (w, h), ((h, w) if swap else (w, h))
+
+
 def _image_size(file, image_cache):
     if file not in image_cache:
         try:
             with Image.open(file) as im:
-                image_cache[file] = im.size
+                image_cache[file] = image_sizes(im)
         except (OSError, UnidentifiedImageError) as e:
             image_cache[file] = e
     return image_cache[file]
@@ -143,8 +168,15 @@ def _check_images(imgs, root, path, problems, out, image_cache):
             problems.add(path, f"image file {IMAGE_DIR}/{name} cannot be read ({size})", where=where,
                          hint="replace the corrupt image")
             continue
-        if tuple(size) != (w, h):
-            problems.add(path, f"{name} is {size[0]}x{size[1]} but the annotation says {w}x{h}", where=where,
+        stored, shown = size
+        if (w, h) != shown and (w, h) == stored:
+            problems.add(path, f"{name} is stored as {w}x{h} but its EXIF orientation turns it into "
+                         f"{shown[0]}x{shown[1]}, which is what training (OpenCV) reads", where=where,
+                         hint="annotate the rotated view and store its size, or save the image without the "
+                         "EXIF orientation tag")
+            continue
+        if (w, h) != shown:
+            problems.add(path, f"{name} is {shown[0]}x{shown[1]} but the annotation says {w}x{h}", where=where,
                          hint="set width/height to the real image size")
             continue
         out.images[img["id"]] = img

@@ -10,12 +10,14 @@ import random
 import shutil
 from pathlib import Path
 
+import numpy as np
+from PIL import Image, ImageOps
 from pycocotools import mask as mask_utils
 
 from ....errors import DatasetError
 from ....utils.fs import safe_join, write_text_keeping_backup
 from ...base.problems import Problems
-from .coco import IMAGE_DIR, annotation_file, load_json
+from .coco import IMAGE_DIR, annotation_file, exif_rotated, load_json
 from .labelme_read import read_labelme
 from .masks import mask_to_rle
 
@@ -151,7 +153,7 @@ def convert_labelme(root, seed=0, report_path=None):
             image_id, ann_id = image_id + 1, ann_id + len(new)
         docs[split] = (images, anns)
     for rec, target in copies:
-        if target.exists() and (rec.image_path is None or target.read_bytes() != rec.image_path.read_bytes()):
+        if target.exists() and not _same_image(rec, target):
             problems.add(rec.json_path, f"{target} exists and differs from the image the JSON refers to",
                          hint="rename one of the two images")
     if not categories:
@@ -163,12 +165,31 @@ def convert_labelme(root, seed=0, report_path=None):
         "categories": list(categories), "copied_images": len(copies)}
 
 
+def _same_image(rec, target):
+    """Does the existing `target` already hold the image of `rec` (e.g. from an earlier conversion)?"""
+    if rec.image_path is None:
+        return target.read_bytes() == rec.image_bytes
+    if not rec.exif_rotated:
+        return target.read_bytes() == rec.image_path.read_bytes()
+    # We stored the rotated view, re-encoded: compare pixels, with room for JPEG noise.
+    with Image.open(target) as done, Image.open(rec.image_path) as src:
+        if done.size != (rec.width, rec.height) or exif_rotated(done):
+            return False
+        a = np.asarray(done.convert("RGB"), dtype=np.int16)
+        b = np.asarray(ImageOps.exif_transpose(src).convert("RGB"), dtype=np.int16)
+        return float(np.abs(a - b).mean()) < 8.0
+
+
 def _write(root, docs, categories, copies):
     for rec, target in copies:
         if target.exists():
             continue  # identical bytes, checked above
         target.parent.mkdir(parents=True, exist_ok=True)
-        if rec.image_path is not None:
+        if rec.image_path is not None and rec.exif_rotated:
+            # The polygons were drawn on the rotated view: store those pixels, so no reader can disagree.
+            with Image.open(rec.image_path) as im:
+                ImageOps.exif_transpose(im).save(target, quality=95)
+        elif rec.image_path is not None:
             shutil.copy2(rec.image_path, target)
         else:
             write_bytes_atomic(target, rec.image_bytes)

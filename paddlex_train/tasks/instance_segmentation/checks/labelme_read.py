@@ -12,6 +12,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ....errors import DatasetError
 from ....utils.fs import normalise_rel, safe_join
+from .coco import exif_rotated, image_sizes
 
 IGNORE_LABEL = "__ignore__"
 ACCEPTED_SHAPES = ("polygon", "rectangle")
@@ -36,6 +37,7 @@ class LabelMeImage:
     image_ext: str = ".jpg"
     width: int = 0
     height: int = 0
+    exif_rotated: bool = False
     instances: list = field(default_factory=list)
 
 
@@ -95,7 +97,9 @@ def _locate_image(doc, path, root, problems, rec):
         rec.image_path = candidate
         try:
             with Image.open(candidate) as im:
-                rec.width, rec.height = im.size
+                # LabelMe shows (and annotates) images with their EXIF orientation applied.
+                rec.width, rec.height = image_sizes(im)[1]
+                rec.exif_rotated = exif_rotated(im)
             return True
         except (OSError, UnidentifiedImageError) as e:
             problems.add(path, f"image {candidate} cannot be read ({e})", where="imagePath",
