@@ -115,6 +115,23 @@ def test_font_falls_back_to_pil_default(monkeypatch):
         inst.load_font.cache_clear()
 
 
+def test_font_from_environment_and_cjk_detection(monkeypatch):
+    import paddlex_train.vis.instances as inst
+
+    monkeypatch.setenv(inst.FONT_ENV, str(bundled_font_path()))
+    inst.load_font.cache_clear()
+    try:
+        assert inst.load_font(11).path == str(bundled_font_path())
+        monkeypatch.setenv(inst.FONT_ENV, "/nonexistent/font.ttf")  # a bad setting falls through, no crash
+        inst.load_font.cache_clear()
+        assert inst.load_font(11, cjk=True) is not None
+    finally:
+        inst.load_font.cache_clear()
+    assert inst.needs_cjk("行人") and not inst.needs_cjk("Straße")
+    out = draw_instances(Image.new("RGB", (40, 30)), [[2, 12, 30, 28]], ["行人"])
+    assert out.size == (40, 30)
+
+
 def test_draw_instances_with_scores():
     image = Image.new("RGB", (64, 48), (0, 0, 0))
     mask = np.zeros((48, 64), dtype=np.uint8)

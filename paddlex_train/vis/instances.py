@@ -1,11 +1,14 @@
 """Drawing instance-segmentation results: masks (alpha-blended), boxes and labels, all offline.
 
 Used by check_dataset renders (ground truth) and by the instance predictor (predictions with scores). Fonts
-never come from the network: matplotlib's bundled DejaVuSans is located on disk without importing matplotlib,
-and PIL's built-in font is the fallback.
+never come from the network (PaddleX downloads one and fails offline): the font named by $PXT_FONT if set,
+else a CJK system font for CJK labels, else matplotlib's bundled DejaVuSans (found on disk without importing
+matplotlib), else PIL's built-in font.
 """
 import colorsys
+import glob
 import importlib.util
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,15 +36,38 @@ def bundled_font_path():
     return None
 
 
-@lru_cache(maxsize=8)
-def load_font(size=12):
-    """A PIL font of roughly `size` px: DejaVuSans when available, PIL's default font otherwise."""
-    path = bundled_font_path()
-    if path is not None:
+FONT_ENV = "PXT_FONT"
+# Where common CJK fonts live on Linux, macOS and Windows (DejaVuSans has no CJK glyphs).
+_CJK_FONT_GLOBS = ("/usr/share/fonts/**/*CJK*.tt[cf]", "/usr/share/fonts/**/wqy*.tt[cf]",
+                   "/usr/share/fonts/**/DroidSansFallback*.ttf", "/System/Library/Fonts/PingFang.ttc",
+                   "/System/Library/Fonts/STHeiti*.ttc", "C:/Windows/Fonts/msyh.tt[cf]", "C:/Windows/Fonts/simhei.ttf")
+
+
+def needs_cjk(text):
+    """True when `text` has CJK (or other East Asian) characters that DejaVuSans cannot draw."""
+    return any(ord(ch) >= 0x2E80 for ch in str(text))
+
+
+def cjk_font_path():
+    """First CJK-capable font found in the usual system folders, or None."""
+    for pattern in _CJK_FONT_GLOBS:
+        found = sorted(glob.glob(pattern, recursive=True))
+        if found:
+            return Path(found[0])
+    return None
+
+
+@lru_cache(maxsize=16)
+def load_font(size=12, cjk=False):
+    """A PIL font of roughly `size` px, chosen offline (see the module docstring); `cjk` asks for CJK glyphs."""
+    candidates = [os.environ.get(FONT_ENV)] + ([cjk_font_path()] if cjk else []) + [bundled_font_path()]
+    for path in candidates:
+        if not path:
+            continue
         try:
             return ImageFont.truetype(str(path), size)
         except OSError:
-            pass
+            continue  # unreadable or not a font: try the next one
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow < 10.1 has no sized default font
@@ -95,10 +121,11 @@ def caption(label, score=None):
 def draw_labels(image, boxes, labels, colours, scores=None, font_size=None):
     """Write each label (and optional score) on a filled tag at its box's top-left corner; in place."""
     draw = ImageDraw.Draw(image)
-    font = load_font(font_size or max(10, min(image.size) // 30))
+    size = font_size or max(10, min(image.size) // 30)
     scores = scores if scores is not None else [None] * len(labels)
     for box, label, colour, score in zip(boxes, labels, colours, scores):
         text = caption(label, score)
+        font = load_font(size, needs_cjk(text))
         x1, y1 = float(box[0]), float(box[1])
         left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
         tw, th = right - left, bottom - top
