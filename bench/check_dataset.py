@@ -1,0 +1,73 @@
+"""Benchmark check_dataset (semantic segmentation) through main.py, as a user runs it.
+
+Generates N synthetic 512x512 image/label pairs (default 1000) once, then times, over --repeat runs (medians):
+  - start-up: main.py up to a fast config-level failure (imports + config, no data),
+  - the full check on the N-pair set (pairs/s),
+  - the full check on a 20-pair set (the "small set" target: under 1 s).
+PaddleX 3.7.2's checker took 14.0 s (71 pairs/s) on 1000 such pairs on this machine class; the target is >= 4x.
+
+Usage: python bench/check_dataset.py [--num 1000] [--repeat 3] [--work /tmp/pxt_bench_check]
+"""
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+CONFIG = REPO / "configs/modules/semantic_segmentation/PP-LiteSeg-T.yaml"
+PADDLEX_SECONDS_1000 = 14.0  # measured for PaddleX 3.7.2 on 1000 512x512 pairs (see the issue)
+TARGET_RATIO = 4.0
+
+
+def _dataset(work, num, size):
+    from dataset_tools.synthetic_seg import generate
+
+    root = Path(work) / f"synthetic_{num}_{size}"
+    if not (root / "val.txt").is_file():
+        t = time.perf_counter()
+        generate(root, num=num, size=size, seed=0)
+        print(f"generated {num} pairs of {size}x{size} in {time.perf_counter() - t:.1f} s -> {root}")
+    return root
+
+
+def _run(dataset_dir, output, expect_ok=True):
+    cmd = [sys.executable, str(REPO / "main.py"), "-c", str(CONFIG), "-o", "Global.mode=check_dataset",
+           "-o", f"Global.dataset_dir={dataset_dir}", "-o", "Global.device=cpu", "-o", "Train.num_classes=4",
+           "-o", f"Global.output={output}"]
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    elapsed = time.perf_counter() - t
+    if (proc.returncode == 0) != expect_ok:
+        raise SystemExit(f"unexpected exit {proc.returncode}: {proc.stderr.strip()[-500:]}")
+    return elapsed
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--num", type=int, default=1000)
+    p.add_argument("--size", type=int, default=512)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "pxt_bench_check"))
+    args = p.parse_args(argv)
+    big = _dataset(args.work, args.num, args.size)
+    small = _dataset(args.work, 20, args.size)
+    out = Path(args.work) / "out"
+    startup = statistics.median(_run(Path(args.work) / "does_not_exist", out / "s", expect_ok=False)
+                                for _ in range(args.repeat))
+    small_s = statistics.median(_run(small, out / "small") for _ in range(args.repeat))
+    big_s = statistics.median(_run(big, out / "big") for _ in range(args.repeat))
+    pairs_per_s = args.num / big_s
+    paddlex = PADDLEX_SECONDS_1000 * args.num / 1000
+    print(f"start-up (imports + config, median of {args.repeat}): {startup:.2f} s")
+    print(f"20-pair check: {small_s:.2f} s total (target < 1 s)")
+    print(f"{args.num}-pair check: {big_s:.2f} s = {pairs_per_s:.0f} pairs/s")
+    print(f"vs PaddleX 3.7.2 ({paddlex:.1f} s, {args.num / paddlex:.0f} pairs/s): {paddlex / big_s:.1f}x "
+          f"(target >= {TARGET_RATIO:.0f}x = {TARGET_RATIO * 1000 / PADDLEX_SECONDS_1000:.0f} pairs/s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Convert a LabelMe-annotated folder into a SegDataset (the code behind CheckDataset.convert with LabelMe).
+
+The folder holds train_anno_list.txt / val_anno_list.txt listing LabelMe JSON paths. Ids follow PaddleX:
+_background_ = 0, __ignore__ = 255, other labels 1..N by first appearance. Source files are never modified;
+an output file that would be overwritten with different content is kept as <name>.bak.
+
+Usage: python -m dataset_tools.seg_labelme_convert DATASET_DIR [--out NEW_DIR]
+"""
+import argparse
+import sys
+
+from paddlex_train.errors import PxtError
+from paddlex_train.tasks.semantic_segmentation.checks.labelme import convert_labelme
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("dataset_dir", help="folder with train_anno_list.txt / val_anno_list.txt")
+    p.add_argument("--out", help="write the SegDataset here instead of into DATASET_DIR")
+    args = p.parse_args(argv)
+    try:
+        counts = convert_labelme(args.dataset_dir, args.out)
+    except PxtError as e:
+        print(f"Error: {e.one_line()}", file=sys.stderr)
+        return 1
+    print(f"Converted: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" -> {args.out or args.dataset_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

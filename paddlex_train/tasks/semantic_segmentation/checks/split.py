@@ -1,0 +1,95 @@
+"""Seeded train/val re-split of a SegDataset (PaddleX shuffles unseeded; we take CheckDataset.split.seed)."""
+import random
+from pathlib import Path
+
+from ....errors import DatasetError
+from ....utils.fs import backup, write_text_atomic
+from .lists import SPLITS, list_path
+
+_IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+def seeded_split(items, train_percent, seed):
+    """Shuffle `items` with Random(seed) and cut at round(n * train_percent / 100), keeping both sides non-empty.
+
+    Returns:
+        (train, val) lists. Deterministic for the same items, percent and seed.
+    """
+    items = list(items)
+    random.Random(seed).shuffle(items)
+    n = len(items)
+    cut = int(round(n * train_percent / 100))
+    if n >= 2:
+        cut = min(max(cut, 1), n - 1)
+    return items[:cut], items[cut:]
+
+
+def _pool_from_lists(root):
+    """Non-blank lines of the existing lists (train first), duplicates dropped; None if no list exists."""
+    found = [list_path(root, s) for s in SPLITS if list_path(root, s).is_file()]
+    if not found:
+        return None
+    seen, pool = set(), []
+    for path in found:
+        for line in path.read_text(encoding="utf-8-sig", errors="replace").splitlines():
+            line = " ".join(line.split())
+            if line and line not in seen:
+                seen.add(line)
+                pool.append(line)
+    return pool
+
+
+def _pool_from_folders(root):
+    """'images/<x> annotations/<stem>.png' lines for images and labels that share a stem."""
+    images_dir, labels_dir = Path(root) / "images", Path(root) / "annotations"
+    if not images_dir.is_dir() or not labels_dir.is_dir():
+        raise DatasetError(f"{root}: neither train.txt/val.txt nor images/ + annotations/ found, nothing to split.",
+                           hint="provide the lists, or put images in images/ and label PNGs with the same "
+                                "file stems in annotations/")
+    labels = {}
+    for p in sorted(labels_dir.rglob("*")):
+        if p.is_file() and p.suffix.lower() in _IMAGE_EXTS:
+            key = p.relative_to(labels_dir).with_suffix("").as_posix()
+            if key not in labels or p.suffix.lower() == ".png":  # prefer PNG when a stem has several
+                labels[key] = p
+    pool = []
+    for p in sorted(images_dir.rglob("*")):
+        key = p.relative_to(images_dir).with_suffix("").as_posix()
+        if p.is_file() and p.suffix.lower() in _IMAGE_EXTS and key in labels:
+            pool.append(f"{p.relative_to(root).as_posix()} {labels[key].relative_to(root).as_posix()}")
+    return pool
+
+
+def split_dataset(root, train_percent, val_percent, seed=0, logger=None):
+    """Re-split `root` into train.txt / val.txt; existing lists are moved to .bak first.
+
+    Args:
+        root: data set root.
+        train_percent, val_percent: integers > 0 summing to 100.
+        seed: shuffle seed.
+        logger: optional logger for a one-line summary.
+
+    Returns:
+        (n_train, n_val).
+    """
+    if not (train_percent and val_percent and train_percent > 0 and val_percent > 0
+            and train_percent + val_percent == 100):
+        raise DatasetError(f"split percents train={train_percent}, val={val_percent} are invalid.",
+                           hint="each must be > 0 and they must sum to 100")
+    root = Path(root)
+    pool = _pool_from_lists(root)
+    source = "train.txt/val.txt"
+    if not pool:
+        pool, source = _pool_from_folders(root), "images/ + annotations/ (paired by file stem)"
+    if len(pool) < 2:
+        raise DatasetError(f"{root}: found {len(pool)} sample(s) in {source}; a split needs at least 2.",
+                           hint="add image/label pairs")
+    train, val = seeded_split(pool, train_percent, seed)
+    for split, lines in (("train", train), ("val", val)):
+        path = list_path(root, split)
+        backup(path)
+        write_text_atomic(path, "\n".join(lines) + "\n")
+    if logger:
+        logger.info(f"Split {len(pool)} samples from {source}: train {len(train)}, val {len(val)} (seed {seed}); "
+                    "previous lists kept as .bak")
+    return len(train), len(val)
