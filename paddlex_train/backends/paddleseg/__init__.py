@@ -2,3 +2,7 @@
 from ...paddle_env import import_paddle
 
 import_paddle()
+
+from . import compat  # noqa: E402  (paddle must be loaded through paddle_env first)
+
+compat.apply()

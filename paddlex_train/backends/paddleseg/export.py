@@ -1,0 +1,63 @@
+"""Static-graph export: inference.pdmodel + inference.pdiparams + inference.yml (argmax, int32 class ids).
+
+inference.yml (read by the predictor; keep this schema):
+    Deploy: {model: inference.pdmodel, params: inference.pdiparams, transforms: [val transforms as PaddleSeg
+             dicts], input_shape: [-1, 3, -1, -1] or the fixed shape, output_op: argmax, output_dtype: int32}
+    Global: {model_name, num_classes, label_names: [...] or null}
+The program takes float32 NCHW (normalised as the transforms say) and returns int32 class ids [N, H, W].
+"""
+import copy
+import os
+import shutil
+from pathlib import Path
+
+import paddle
+import yaml
+
+
+FILES = {"pdmodel": "inference.pdmodel", "pdiparams": "inference.pdiparams", "inference_config": "inference.yml"}
+
+
+class ArgmaxNet(paddle.nn.Layer):
+    """Wraps a PaddleSeg model so the program outputs class ids instead of logits."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        logit = self.model(x)[0]
+        return paddle.argmax(logit, axis=1, dtype="int32")
+
+
+def export(model, directory, val_transforms, model_name, num_classes, label_names=None, input_shape=None):
+    """Export `model` into `directory` (written into a temporary sibling first, then each file renamed into place).
+
+    Args:
+        model: a PaddleSeg model. A copy is converted, so the training model is never touched by to_static.
+        directory: target directory (e.g. best_model/inference).
+        val_transforms: list of PaddleSeg transform dicts applied before the network.
+        input_shape: fixed [N, 3, H, W], or None for [-1, 3, -1, -1].
+
+    Returns:
+        {role: path} for inference.pdmodel, inference.pdiparams and inference.yml.
+    """
+    directory = Path(directory)
+    tmp = directory.with_name(f".{directory.name}.tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    shape = [int(v) for v in input_shape] if input_shape else [None, 3, None, None]
+    net = ArgmaxNet(copy.deepcopy(model))
+    net.eval()
+    static = paddle.jit.to_static(net, input_spec=[paddle.static.InputSpec(shape, "float32", "x")], full_graph=True)
+    paddle.jit.save(static, str(tmp / "inference"))
+    deploy = {"model": FILES["pdmodel"], "params": FILES["pdiparams"], "transforms": list(val_transforms),
+              "input_shape": [-1 if v is None else v for v in shape], "output_op": "argmax", "output_dtype": "int32"}
+    body = {"Deploy": deploy, "Global": {"model_name": model_name, "num_classes": int(num_classes),
+                                         "label_names": list(label_names) if label_names else None}}
+    (tmp / FILES["inference_config"]).write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+    directory.mkdir(parents=True, exist_ok=True)
+    for item in tmp.iterdir():  # each file lands by rename: readers never see a half-written file
+        os.replace(item, directory / item.name)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return {role: directory / name for role, name in FILES.items()}

@@ -1,0 +1,146 @@
+"""Building PaddleSeg components from our config, loading weights, feeding batches, and evaluating.
+
+These are the PaddleSeg-specific parts shared by our train loop (session.py), the evaluator and the exporter.
+"""
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import paddle
+from paddle.io import DistributedBatchSampler
+from paddle.io.dataloader.collate import default_collate_fn
+from paddleseg.core import infer
+from paddleseg.cvlibs import Config, SegBuilder
+
+from ...errors import BackendError
+from ...training.weights import compare_keys, describe
+from . import archs
+from . import models as _extra_models  # noqa: F401  (registers this project's extra components)
+from .metrics import update_confusion
+
+
+def build(model_name, dataset_dir, num_classes, iters=None, batch_size=None, learning_rate=None, warmup_steps=0,
+          input_shape=None, keep_config=None):
+    """Build a SegBuilder for one run.
+
+    Args:
+        keep_config: where to write the resolved PaddleSeg YAML (None: a temporary file).
+        others: see archs.build_suite_config.
+
+    Returns:
+        (builder, suite_dict, extras).
+    """
+    cfg, extras = archs.build_suite_config(model_name, dataset_dir, num_classes, iters, batch_size,
+                                           learning_rate, warmup_steps, input_shape)
+    if keep_config is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = archs.write_suite_config(cfg, Path(tmp) / "paddleseg.yml")
+            config = Config(str(path))
+    else:
+        config = Config(str(archs.write_suite_config(cfg, keep_config)))
+    return SegBuilder(config), cfg, extras
+
+
+def param_shapes(state):
+    """{name: shape} of a state dict (tensors or numpy arrays)."""
+    return {k: tuple(v.shape) for k, v in state.items() if hasattr(v, "shape")}
+
+
+def load_weights(model, path, log, what="weights"):
+    """Load a .pdparams file into `model`, matching names (and the `backbone.` prefix for backbone-only files).
+
+    Missing, unexpected and shape-mismatched tensors are reported in one log line; mismatched ones are skipped.
+
+    Returns:
+        the compare_keys report.
+    """
+    state = paddle.load(str(path))
+    if not isinstance(state, dict):
+        raise BackendError(f"{path} is not a PaddlePaddle state dict (.pdparams).", hint="pass a model.pdparams file")
+    model_state = model.state_dict()
+    report = compare_keys(param_shapes(model_state), param_shapes(state))
+    if hasattr(model, "backbone"):
+        prefixed = {f"backbone.{k}": v for k, v in state.items()}
+        alt = compare_keys(param_shapes(model_state), param_shapes(prefixed))
+        if len(alt["matched"]) > len(report["matched"]):
+            state, report = prefixed, alt
+            report["unexpected"] = [k for k in report["unexpected"] if k.startswith("backbone.")]
+    model.set_state_dict({k: state[k] for k in report["matched"]})
+    log(f"Loaded {what} {path}: {describe(report)}")
+    return report
+
+
+class BatchStream:
+    """Endless batches in PaddleSeg's order (DistributedBatchSampler, shuffle, drop_last), loaded synchronously.
+
+    Synchronous loading keeps every random draw of the augmentations in this thread, so a run re-seeded at a
+    checkpoint continues exactly like an uninterrupted one; `position(done)` skips to any iteration.
+    """
+
+    def __init__(self, dataset, batch_size):
+        self.dataset = dataset
+        self.sampler = DistributedBatchSampler(dataset, batch_size=batch_size, shuffle=True, drop_last=True)
+        if len(self.sampler) == 0:
+            raise BackendError(f"The training set has {len(dataset)} samples, fewer than Train.batch_size="
+                               f"{batch_size} per process.", hint="lower Train.batch_size or add samples")
+        self._it = iter(self.sampler)
+
+    def position(self, done):
+        """Continue as if `done` batches had been drawn (epochs are re-shuffled by epoch number)."""
+        epochs, within = divmod(done, len(self.sampler))
+        self.sampler.set_epoch(epochs)
+        self._it = iter(self.sampler)
+        for _ in range(within):
+            next(self._it)
+
+    def next(self):
+        """The next batch as a dict of tensors (same structure as paddle's DataLoader gives)."""
+        try:
+            indices = next(self._it)
+        except StopIteration:
+            self._it = iter(self.sampler)
+            indices = next(self._it)
+        batch = default_collate_fn([self.dataset[i] for i in indices])
+        return _to_tensors(batch)
+
+
+def _to_tensors(node):
+    if isinstance(node, np.ndarray):
+        return paddle.to_tensor(node)
+    if isinstance(node, dict):
+        return {k: _to_tensors(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_to_tensors(v) for v in node]
+    return node
+
+
+def predict_sample(model, sample):
+    """Class-id map (numpy, original image size) for one dataset sample, via PaddleSeg's inference helper."""
+    img = paddle.to_tensor(sample["img"][None, ...])
+    pred, _ = infer.inference(model, img, trans_info=sample["trans_info"])
+    return pred.numpy()[0, 0]
+
+
+def confusion_matrix(model, dataset, num_classes, ignore_index=255, log=None, log_interval=0):
+    """Evaluate `model` on every sample of `dataset` and return the confusion matrix (numpy int64)."""
+    was_training = model.training
+    model.eval()
+    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
+    with paddle.no_grad():
+        for i in range(len(dataset)):
+            sample = dataset[i]
+            update_confusion(cm, predict_sample(model, sample), sample["label"], ignore_index)
+            if log and log_interval and (i + 1) % log_interval == 0:
+                log(f"[EVAL] {i + 1}/{len(dataset)} images")
+    if was_training:
+        model.train()
+    return cm
+
+
+def read_class_names(dataset_dir, num_classes):
+    """Class names from <dataset>/class_name.txt (one per line) when it has num_classes lines, else None."""
+    path = Path(dataset_dir) / "class_name.txt"
+    if not path.is_file():
+        return None
+    names = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return names if len(names) == num_classes else None

@@ -1,0 +1,15 @@
+"""Evaluate mode for semantic segmentation: mIoU/Acc/Kappa/Dice, per-class metrics and a confusion matrix."""
+from ..base.evaluator import BaseEvaluator
+
+
+class SegEvaluator(BaseEvaluator):
+    """Evaluates Evaluate.weight_path (default output/best_model/model.pdparams) on the val split."""
+
+    default_weight = "best_model/model.pdparams"
+
+    def evaluate(self, weight, run):
+        from ...backends.paddleseg.runners import evaluate_weights  # loads paddle; only in this mode
+
+        return evaluate_weights(weight, run.model, run.num_classes, self.config["Global"]["dataset_dir"],
+                                run.input_shape, self.output, self.logger.info,
+                                self.config["Evaluate"]["log_interval"])

@@ -1,0 +1,14 @@
+"""Train mode for semantic segmentation: BaseTrainer's loop over PaddleSeg iterations."""
+from ..base.trainer import BaseTrainer
+
+
+class SegTrainer(BaseTrainer):
+    """Trains a PaddleSeg model for Train.epochs_iters iterations (checkpoints in iter_N/, best in best_model/)."""
+
+    checkpoint_dir = "iter_{}"
+    best_dir = "best_model"
+
+    def make_session(self):
+        from ...backends.paddleseg.session import SegTrainSession  # loads paddle; only when training
+
+        return SegTrainSession(self.config, self.output, self.logger.info)

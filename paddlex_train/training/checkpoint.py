@@ -1,0 +1,112 @@
+"""Atomic checkpoint files, keep-last-N checkpoint directories, and the train_result.json book.
+
+A checkpoint is a directory (`iter_100/`, `best_model/`, `3/`, ...) holding files written by the backend. Every
+file goes through `atomic_file`: written under a temporary name in the same directory, then renamed, so a
+killed process never leaves a half-written checkpoint file (a reader sees the old file or the new one).
+"""
+import contextlib
+import os
+import shutil
+from collections import OrderedDict
+from pathlib import Path
+
+from ..results import write_json_atomic
+
+
+@contextlib.contextmanager
+def atomic_file(path):
+    """Yield a temporary path next to `path`; on success rename it onto `path`, on error delete it.
+
+    Example:
+        with atomic_file(d / "model.pdparams") as tmp:
+            paddle.save(state, str(tmp))
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def replace_dir(src, dst):
+    """Move the finished directory `src` onto `dst` (the old `dst` is removed only after `src` is complete)."""
+    src, dst = Path(src), Path(dst)
+    old = dst.with_name(f".{dst.name}.old{os.getpid()}")
+    if dst.exists():
+        os.replace(dst, old)
+    os.replace(src, dst)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+class CheckpointKeeper:
+    """Remembers the periodic checkpoint directories and deletes all but the newest `keep`.
+
+    Args:
+        keep: how many periodic checkpoints to keep (PaddleX keeps 5); 0 keeps all.
+    """
+
+    def __init__(self, keep=5):
+        self.keep = keep
+        self.saved = []  # (unit, directory, score), oldest first
+
+    def add(self, unit, directory, score):
+        """Record a new checkpoint and delete the ones that fall out of the window."""
+        self.saved = [s for s in self.saved if Path(s[1]) != Path(directory)]
+        self.saved.append((unit, Path(directory), score))
+        while self.keep and len(self.saved) > self.keep:
+            _, old, _ = self.saved.pop(0)
+            shutil.rmtree(old, ignore_errors=True)
+
+    def newest_first(self):
+        """The kept checkpoints, newest first."""
+        return list(reversed(self.saved))
+
+
+class TrainResultBook:
+    """Writes `<output>/train_result.json` in PaddleSeg's train_results schema.
+
+    `models` holds `last_1` (newest) .. `last_N` and `best`; each entry is `{score, <role>: relative path}` with
+    roles such as pdparams, pdopt, pdstates, inference_config, pdmodel, pdiparams (the backend names them).
+
+    Args:
+        output: the run's output directory (paths are written relative to it).
+        model_name: Global.model.
+        visualdl_log: VisualDL log path relative to output ('' when none).
+    """
+
+    def __init__(self, output, model_name, visualdl_log=""):
+        self.output = Path(output)
+        self.model_name = model_name
+        self.visualdl_log = visualdl_log
+        self.entries = OrderedDict()  # "last_1".., "best" -> dict
+
+    def _relative(self, files):
+        rel = {}
+        for role, path in files.items():
+            p = Path(path)
+            rel[role] = p.relative_to(self.output).as_posix() if p.is_absolute() else p.as_posix()
+        return rel
+
+    def update(self, periodic, best=None):
+        """Set the entries from the keeper's list [(unit, files, score)] (newest first) and the best (files, score)."""
+        self.entries = OrderedDict()
+        for i, (_, files, score) in enumerate(periodic, start=1):
+            self.entries[f"last_{i}"] = {"score": score, **self._relative(files)}
+        if best is not None:
+            files, score = best
+            self.entries["best"] = {"score": score, **self._relative(files)}
+
+    def payload(self, done):
+        """The JSON body (without writing it)."""
+        return {"done_flag": bool(done), "model_name": self.model_name, "config": "config.yaml",
+                "train_log": "train.log", "visualdl_log": self.visualdl_log, "label_dict": "",
+                "models": dict(self.entries)}
+
+    def write(self, done=False):
+        """Write train_result.json atomically; returns its path."""
+        return write_json_atomic(self.output / "train_result.json", self.payload(done))

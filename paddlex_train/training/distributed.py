@@ -1,0 +1,71 @@
+"""Multi-process training: the relaunch command and the rank of the current process.
+
+`Global.device=gpu:0,1` (or any accelerator with several ids) relaunches the same command line through
+`python -m paddle.distributed.launch --devices 0,1 --log_dir <output>/distributed_train_logs main.py <args>`.
+`cpu:0,1` is our extension: `--nproc_per_node 2` (gloo), because `--devices` fails on CPU-only paddle builds.
+The workers see WORKER_ENV set, so they train instead of relaunching; only rank 0 writes files.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..errors import BackendError
+
+WORKER_ENV = "PADDLEX_TRAIN_WORKER"
+LOG_DIR_NAME = "distributed_train_logs"
+
+
+def rank():
+    """This process's rank (0 outside distributed runs)."""
+    return int(os.environ.get("PADDLE_TRAINER_ID", "0"))
+
+
+def world_size():
+    """Number of training processes (1 outside distributed runs)."""
+    return int(os.environ.get("PADDLE_TRAINERS_NUM", "1"))
+
+
+def is_worker():
+    """True inside a process started by `launch`."""
+    return os.environ.get(WORKER_ENV) == "1"
+
+
+def launch_command(device, output, argv=None, python=None):
+    """The command that restarts this program on every device of `device`.
+
+    Args:
+        device: a parsed Device with several ids.
+        output: the run's output directory (the launcher's logs go to <output>/distributed_train_logs).
+        argv: the program and its arguments (default: sys.argv).
+        python: interpreter (default: sys.executable).
+    """
+    argv = list(sys.argv if argv is None else argv)
+    ids = ",".join(str(i) for i in device.ids)
+    where = ["--nproc_per_node", str(len(device.ids))] if device.type == "cpu" else ["--devices", ids]
+    return [python or sys.executable, "-m", "paddle.distributed.launch", *where,
+            "--log_dir", str(Path(output) / LOG_DIR_NAME), *argv]
+
+
+def relaunch(device, output, log):
+    """Run the training again under paddle.distributed.launch and wait for it.
+
+    Raises:
+        BackendError: when a worker fails; the message points at the worker logs.
+    """
+    cmd = launch_command(device, output)
+    log("Launching %d training processes: %s" % (len(device.ids), " ".join(cmd)))
+    env = dict(os.environ, **{WORKER_ENV: "1"})
+    if device.type == "cpu":
+        env.pop("CUDA_VISIBLE_DEVICES", None)
+    code = subprocess.call(cmd, env=env)
+    if code != 0:
+        logs = Path(output) / LOG_DIR_NAME
+        tail = ""
+        for worker_log in sorted(logs.glob("workerlog.*")):
+            lines = worker_log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            if lines:
+                tail = f" Last line of {worker_log.name}: {lines[-1].strip()}"
+                break
+        raise BackendError(f"Distributed training failed (exit code {code}).{tail}",
+                           hint=f"see the worker logs in {logs}")

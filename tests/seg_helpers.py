@@ -1,0 +1,54 @@
+"""Helpers for the semantic-segmentation training tests (paddle is imported lazily, inside functions)."""
+from pathlib import Path
+
+import numpy as np
+
+from conftest import SEG_CONFIG_DIR, run_main
+
+ARCH_DIR = Path(__file__).resolve().parent.parent / "paddlex_train" / "backends" / "paddleseg" / "archs"
+
+
+def seg_args(model, mode, data, out, *extra):
+    """Command-line arguments of main.py for a tiny CPU run of `model`."""
+    return ["-c", SEG_CONFIG_DIR / f"{model}.yaml", "-o", f"Global.mode={mode}", "-o", "Global.device=cpu",
+            "-o", f"Global.dataset_dir={data}", "-o", f"Global.output={out}", "-o", "Train.num_classes=4",
+            *[x for e in extra for x in ("-o", e)]]
+
+
+def run_ok(*args, env=None, timeout=900):
+    """run_main that fails the test with the tail of the output when the exit code is not 0."""
+    proc = run_main(*args, env={"OMP_NUM_THREADS": "1", **(env or {})}, timeout=timeout)
+    assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
+    return proc
+
+
+def static_vs_dynamic(weight, model, data, inference_dir, num_classes=4, input_shape=None):
+    """Argmax of the exported program (paddle.inference) and of the dynamic graph on the val images."""
+    import paddle.inference as pi
+    from paddleseg.transforms import Compose
+
+    from paddlex_train.backends.paddleseg.runners import load_model
+
+    net, builder, _, _, _ = load_model(weight, model, num_classes, data, input_shape, lambda m: None)
+    transforms = Compose(builder.val_transforms, to_rgb=True)
+    cfg = pi.Config(str(Path(inference_dir) / "inference.pdmodel"), str(Path(inference_dir) / "inference.pdiparams"))
+    cfg.disable_gpu()
+    cfg.disable_glog_info()
+    predictor = pi.create_predictor(cfg)
+    results = []
+    import paddle
+
+    for line in (Path(data) / "val.txt").read_text().split("\n"):
+        if not line.strip():
+            continue
+        img = transforms({"img": str(Path(data) / line.split()[0]), "trans_info": []})["img"][None]
+        if input_shape:
+            img = img[:, :, :input_shape[2], :input_shape[3]]
+        handle = predictor.get_input_handle(predictor.get_input_names()[0])
+        handle.copy_from_cpu(np.ascontiguousarray(img, dtype=np.float32))
+        predictor.run()
+        static = predictor.get_output_handle(predictor.get_output_names()[0]).copy_to_cpu()
+        with paddle.no_grad():
+            dynamic = paddle.argmax(net(paddle.to_tensor(img))[0], axis=1).numpy()
+        results.append((static, dynamic))
+    return results
