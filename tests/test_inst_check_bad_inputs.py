@@ -134,6 +134,10 @@ CASES = {
                              ["a.json:line 1", "invalid JSON"]),
     "labelme_polygon_two_points": (lambda r: _labelme_root(r, [_poly("x", [[1, 1], [9, 1]])]), LABELME,
                                    ["a.json:shape 0 (label 'x')", "at least 3 points"]),
+    "labelme_named_like_output": (lambda r: (_labelme_root(r, []), (r / "annotations").mkdir(),
+                                             (r / "lm/a.json").rename(r / "annotations/instance_val.json"),
+                                             (r / "train_anno_list.txt").write_text("annotations/instance_val.json"))[0],
+                                  LABELME, ["instance_val.json", "name of a COCO file"]),
     "labelme_missing_list": (lambda r: (_labelme_root(r, []), (r / "train_anno_list.txt").unlink())[0], LABELME,
                              ["train_anno_list.txt not found"]),
 }

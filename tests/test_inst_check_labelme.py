@@ -11,7 +11,7 @@ from pycocotools import mask as mask_utils
 from conftest import read_result, shared_data
 from paddlex_train.errors import DatasetError
 from paddlex_train.tasks.instance_segmentation.checks.labelme import convert_labelme
-from test_inst_check_coco import run_check
+from test_inst_check_coco import offline, run_check  # noqa: F401 (offline is a fixture)
 
 LABELME = ["-o", "CheckDataset.convert.enable=True", "-o", "CheckDataset.convert.src_dataset_type=LabelMe"]
 
@@ -42,7 +42,7 @@ def _masks(doc):
     return out
 
 
-def test_voc_conversion_matches_labelme_reference(voc, tmp_path):
+def test_voc_conversion_matches_labelme_reference(voc, tmp_path, offline):
     before = _hashes(voc)
     assert run_check(voc, tmp_path / "out", *LABELME) == 0
     after = _hashes(voc)

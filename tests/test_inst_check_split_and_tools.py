@@ -132,6 +132,12 @@ def test_font_from_environment_and_cjk_detection(monkeypatch):
     assert out.size == (40, 30)
 
 
+def test_sixteen_bit_images_are_stretched_not_clipped():
+    arr = np.linspace(1000, 60000, 48 * 64).reshape(48, 64).astype(np.uint16)
+    out = np.asarray(draw_instances(Image.fromarray(arr), [], [], masks=[]))
+    assert out.min() == 0 and out.max() == 255 and 100 < out[24, 32, 0] < 160
+
+
 def test_draw_instances_with_scores():
     image = Image.new("RGB", (64, 48), (0, 0, 0))
     mask = np.zeros((48, 64), dtype=np.uint8)

@@ -75,12 +75,17 @@ def load_font(size=12, cjk=False):
 
 
 def _rgb_array(image):
-    if isinstance(image, Image.Image):
+    """HxWx3 float32 in 0..255 from a PIL image or array; 16-bit and float images are stretched to 0..255."""
+    if isinstance(image, Image.Image) and image.mode not in ("I", "I;16", "I;16B", "I;16L", "F"):
         return np.asarray(image.convert("RGB"), dtype=np.float32)
     arr = np.asarray(image)
     if arr.ndim == 2:
         arr = np.stack([arr] * 3, axis=-1)
-    return arr[..., :3].astype(np.float32)
+    arr = arr[..., :3].astype(np.float32)
+    if arr.size and (arr.max() > 255 or arr.min() < 0):  # PIL's own conversion would clip these to white
+        lo, hi = float(arr.min()), float(arr.max())
+        arr = (arr - lo) * (255.0 / max(hi - lo, 1e-6))
+    return arr
 
 
 def draw_masks(image, masks, colours, alpha=0.5):

@@ -121,9 +121,14 @@ def convert_labelme(root, seed=0, report_path=None):
     problems = Problems()
     splits = dict(zip(("train", "val"), split_lists(root, seed, problems)))
     problems.raise_if_any(report_path)
+    outputs = {annotation_file(root, s).resolve() for s in ("train", "val")}
     records, seen = {}, {}
     for split, paths in splits.items():
         for path in paths:
+            if path in outputs:
+                problems.add(path, "this LabelMe file has the name of a COCO file the conversion writes",
+                             hint="rename the LabelMe JSON (and its line in the list)")
+                continue
             if path in seen:
                 problems.add(path, f"listed twice (already in the {seen[path]} list)",
                              hint="list each JSON once, in one of the lists")

@@ -23,7 +23,7 @@ def render_image(root, image, anns, categories, alpha=0.5):
     with Image.open(Path(root) / IMAGE_DIR / image["file_name"]) as im:
         h, w = image["height"], image["width"]
         # width/height may describe the EXIF-rotated view (see coco.image_sizes); show that view then.
-        base = (im if im.size == (w, h) else ImageOps.exif_transpose(im)).convert("RGB")
+        base = im.copy() if im.size == (w, h) else ImageOps.exif_transpose(im)  # both outlive the file
     masks, boxes, labels, colours = [], [], [], []
     # Largest first, so small instances stay visible on top of big (often "stuff") regions.
     for ann in sorted(anns, key=lambda a: -float(a.get("area") or 0)):
