@@ -138,6 +138,8 @@ CASES = {
                                              (r / "lm/a.json").rename(r / "annotations/instance_val.json"),
                                              (r / "train_anno_list.txt").write_text("annotations/instance_val.json"))[0],
                                   LABELME, ["instance_val.json", "name of a COCO file"]),
+    "labelme_not_converted": (lambda r: _labelme_root(r, [_poly("x", [[1, 1], [9, 1], [5, 9]])]), [],
+                              ["instance_train.json", "a LabelMe data set?", "src_dataset_type=LabelMe"]),
     "labelme_missing_list": (lambda r: (_labelme_root(r, []), (r / "train_anno_list.txt").unlink())[0], LABELME,
                              ["train_anno_list.txt not found"]),
 }

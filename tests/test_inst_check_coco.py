@@ -103,6 +103,17 @@ def test_uncompressed_rle_and_crowd_polygons_pass(tmp_path):
     assert sum(attrs["train_instances_per_category"].values()) == attrs["train_samples"] - 2
 
 
+def test_image_in_both_splits_is_a_warning(tmp_path):
+    root = generate(tmp_path / "data", num=4, size=32, seed=0)
+    train = json.loads((root / "annotations/instance_train.json").read_text())
+    val_path = root / "annotations/instance_val.json"
+    val = json.loads(val_path.read_text())
+    val["images"].append(dict(train["images"][0], id=99))
+    val_path.write_text(json.dumps(val))
+    assert run_check(root, tmp_path / "out") == 0
+    assert "in both train and val (e.g. synth_0000.jpg)" in (tmp_path / "out/check_dataset.log").read_text()
+
+
 def _panoptic_layout(tmp_path):
     src = shared_data("coco_panoptic_sample")
     root = tmp_path / "pan"

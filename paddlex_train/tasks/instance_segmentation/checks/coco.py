@@ -183,6 +183,8 @@ def _check_images(imgs, root, path, problems, out, image_cache):
 
 
 def _check_annotation(ann, path, problems, out):
+    """Record every problem of one annotation; True when it has none (only then is it counted and drawn)."""
+    before = problems.total
     where = f"annotation id={ann['id']}"
     image = out.images.get(ann.get("image_id"))
     if ann.get("image_id") not in out.images:
@@ -215,7 +217,7 @@ def _check_annotation(ann, path, problems, out):
         problems.add(path, f"bbox {bbox} does not match its mask's box {mask_box}", where=where,
                      hint="recompute bbox from the segmentation (pycocotools.mask.toBbox)")
         return False
-    return True
+    return problems.total == before
 
 
 def validate_coco(doc, path, root, problems, image_cache=None):
@@ -249,6 +251,11 @@ def validate_coco(doc, path, root, problems, image_cache=None):
 def load_split(root, split, problems, image_cache=None):
     """Load and validate annotations/instance_<split>.json under `root`."""
     path = annotation_file(root, split)
+    if not path.is_file() and (Path(root) / "train_anno_list.txt").is_file():
+        problems.add(path, "file not found, but train_anno_list.txt is there (a LabelMe data set?)",
+                     hint="convert it first: -o CheckDataset.convert.enable=True "
+                     "-o CheckDataset.convert.src_dataset_type=LabelMe")
+        return CocoSet(path)
     doc = load_json(path, problems)
     if doc is None:
         return CocoSet(path)
