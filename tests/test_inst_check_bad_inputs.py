@@ -184,3 +184,18 @@ def test_all_problems_are_listed(tmp_path, capsys):
     assert "2 problems in all" in err
     report = (tmp_path / "out/check_dataset/problems.txt").read_text().splitlines()
     assert len(report) == 2 and "category_id 9" in report[0] and "(fix: " in report[1]
+
+
+def test_bad_input_through_main_py_subprocess(tmp_path):
+    from conftest import run_main
+    from test_inst_check_coco import CONFIG
+
+    root = CASES["dangling_category_id"][0](tmp_path / "data")
+    before = _digest(root)
+    proc = run_main("-c", CONFIG, "-o", "Global.mode=check_dataset", "-o", f"Global.dataset_dir={root}",
+                    "-o", f"Global.output={tmp_path / 'out'}")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "instance_val.json:annotation id=" in errors[0] and "category_id 7" in errors[0]
+    assert read_result(tmp_path / "out", "check_dataset")["done_flag"] is False
+    assert _digest(root) == before
