@@ -93,6 +93,8 @@ CASES = {
                      ["instance_train.json", "invalid JSON", "line 1"]),
     "duplicate_annotation_id": (_coco_case(TRAIN, _dup_ann), [], ["instance_train.json", "duplicate annotation id"]),
     "duplicate_image_id": (_coco_case(TRAIN, _dup_image), [], ["instance_train.json", "duplicate image id 1"]),
+    "duplicate_file_name": (_coco_case(TRAIN, lambda d: d["images"][1].update(file_name="synth_0000.jpg")), [],
+                            ["instance_train.json:image id=2", "already used by image id 1"]),
     "dangling_image_id": (_coco_case(TRAIN, lambda d: _ann(d).update(image_id=999)), [],
                           ["instance_train.json:annotation id=1", "image_id 999"]),
     "dangling_category_id": (_coco_case(VAL, lambda d: d["annotations"][-1].update(category_id=7)), [],

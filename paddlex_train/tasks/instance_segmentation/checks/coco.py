@@ -125,6 +125,7 @@ def _image_size(file, image_cache):
 def _check_images(imgs, root, path, problems, out, image_cache):
     image_dir = Path(root) / IMAGE_DIR
     have_folder = image_dir.is_dir()
+    by_name = {}
     if imgs and not have_folder:
         # One clear message instead of one "not found" per image; annotations are still checked.
         problems.add(image_dir, "image folder not found",
@@ -146,6 +147,11 @@ def _check_images(imgs, root, path, problems, out, image_cache):
             problems.add(path, f"{name}: width/height must be positive integers, got {w!r}/{h!r}", where=where,
                          hint="store the image's pixel size")
             continue
+        if name in by_name:
+            problems.add(path, f"file_name {name!r} is already used by image id {by_name[name]}", where=where,
+                         hint="list each image once and give all its annotations that image's id")
+            continue
+        by_name[name] = img["id"]
         if "\\" in name:
             problems.add(path, f"file_name {name!r} uses backslashes", where=where,
                          hint="write file_name with '/' separators (training on Linux reads it verbatim)")
