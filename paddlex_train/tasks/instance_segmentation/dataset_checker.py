@@ -17,9 +17,10 @@ HISTOGRAM_FILE = "histogram.png"
 def _convert_labelme(root, checker):
     summary = convert_labelme(root, seed=checker.config["CheckDataset"]["split"]["seed"],
                               report_path=checker.check_dir / PROBLEMS_FILE)
-    checker.logger.info(f"LabelMe -> COCO: train {summary['train']}, val {summary['val']}, "
-                        f"{len(summary['categories'])} categories, {summary['copied_images']} image(s) copied "
-                        "into images/")
+    counts = ", ".join(f"{split} {summary[split]['images']} images / {summary[split]['annotations']} annotations"
+                       for split in ("train", "val"))
+    checker.logger.info(f"LabelMe -> COCO: {counts}; categories {summary['categories']}; "
+                        f"{summary['copied_images']} image(s) copied into images/")
 
 
 class InstDatasetChecker(BaseDatasetChecker):
