@@ -189,4 +189,4 @@ def test_exif_rotated_images_are_stored_as_annotated(tmp_path):
     assert convert_labelme(root)["copied_images"] == 1
     with Image.open(root / "images/p.jpg") as im:
         assert im.size == (20, 40) and im.getexif().get(0x0112, 1) == 1
-    assert convert_labelme(root)["copied_images"] == 1  # a re-run recognises its own rotated copy
+    assert convert_labelme(root)["copied_images"] == 0  # a re-run recognises its own rotated copy

@@ -165,9 +165,9 @@ def convert_labelme(root, seed=0, report_path=None):
         problems.add(root / TRAIN_LIST, "no labelled instance in any listed file",
                      hint="label at least one polygon with a class name other than __ignore__")
     problems.raise_if_any(report_path)
-    _write(root, docs, categories, copies)
+    written = _write(root, docs, categories, copies)
     return {split: {"images": len(docs[split][0]), "annotations": len(docs[split][1])} for split in docs} | {
-        "categories": list(categories), "copied_images": len(copies)}
+        "categories": list(categories), "copied_images": written}
 
 
 def _same_image(rec, target):
@@ -186,9 +186,12 @@ def _same_image(rec, target):
 
 
 def _write(root, docs, categories, copies):
+    """Write the image copies and both COCO files; returns how many images were newly written."""
+    written = 0
     for rec, target in copies:
         if target.exists():
-            continue  # identical bytes, checked above
+            continue  # the same image, checked above
+        written += 1
         target.parent.mkdir(parents=True, exist_ok=True)
         if rec.image_path is not None and rec.exif_rotated:
             # The polygons were drawn on the rotated view: store those pixels, so no reader can disagree.
@@ -202,6 +205,7 @@ def _write(root, docs, categories, copies):
     for split, (images, anns) in docs.items():
         doc = {"images": images, "annotations": anns, "categories": cats}
         write_text_keeping_backup(annotation_file(root, split), json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    return written
 
 
 def write_bytes_atomic(path, data):
