@@ -9,6 +9,8 @@ PaddleX 3.7.2's checker took 14.0 s (71 pairs/s) on 1000 such pairs on this mach
 Usage: python bench/check_dataset.py [--num 1000] [--repeat 3] [--work /tmp/pxt_bench_check]
 """
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,6 +23,7 @@ sys.path.insert(0, str(REPO))
 CONFIG = REPO / "configs/modules/semantic_segmentation/PP-LiteSeg-T.yaml"
 PADDLEX_SECONDS_1000 = 14.0  # measured for PaddleX 3.7.2 on 1000 512x512 pairs (see the issue)
 TARGET_RATIO = 4.0
+_CPU = []  # CPU seconds (user + sys, all processes) of each run: less sensitive to a busy machine than wall time
 
 
 def _dataset(work, num, size):
@@ -39,8 +42,11 @@ def _run(dataset_dir, output, expect_ok=True):
            "-o", f"Global.dataset_dir={dataset_dir}", "-o", "Global.device=cpu", "-o", "Train.num_classes=4",
            "-o", f"Global.output={output}"]
     t = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     elapsed = time.perf_counter() - t
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _CPU.append(cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime)
     if (proc.returncode == 0) != expect_ok:
         raise SystemExit(f"unexpected exit {proc.returncode}: {proc.stderr.strip()[-500:]}")
     return elapsed
@@ -60,11 +66,14 @@ def main(argv=None):
                                 for _ in range(args.repeat))
     small_s = statistics.median(_run(small, out / "small") for _ in range(args.repeat))
     big_s = statistics.median(_run(big, out / "big") for _ in range(args.repeat))
+    big_cpu = statistics.median(_CPU[-args.repeat:])
+    small_cpu = statistics.median(_CPU[-2 * args.repeat:-args.repeat])
     pairs_per_s = args.num / big_s
     paddlex = PADDLEX_SECONDS_1000 * args.num / 1000
     print(f"start-up (imports + config, median of {args.repeat}): {startup:.2f} s")
-    print(f"20-pair check: {small_s:.2f} s total (target < 1 s)")
-    print(f"{args.num}-pair check: {big_s:.2f} s = {pairs_per_s:.0f} pairs/s")
+    print(f"20-pair check: {small_s:.2f} s total (target < 1 s); CPU {small_cpu:.2f} s")
+    print(f"{args.num}-pair check: {big_s:.2f} s = {pairs_per_s:.0f} pairs/s; CPU {big_cpu:.2f} s over all cores")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} (2 cores; > 2 means other work competed)")
     print(f"vs PaddleX 3.7.2 ({paddlex:.1f} s, {args.num / paddlex:.0f} pairs/s): {paddlex / big_s:.1f}x "
           f"(target >= {TARGET_RATIO:.0f}x = {TARGET_RATIO * 1000 / PADDLEX_SECONDS_1000:.0f} pairs/s)")
 

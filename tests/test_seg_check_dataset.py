@@ -130,3 +130,19 @@ def test_result_json_is_valid(tmp_path):
     data = make_dataset(tmp_path / "d")
     proc, result = check(data, tmp_path / "out")
     assert json.loads((tmp_path / "out/check_dataset_result.json").read_text()) == result
+
+
+def test_exif_rotated_image_is_compared_as_displayed(tmp_path):
+    from paddlex_train.tasks.semantic_segmentation.checks.scan import PairJob, inspect_pair
+
+    root = make_dataset(tmp_path / "d", size=(40, 30))
+    image = Image.open(root / "images/s0.jpg")
+    exif = image.getexif()
+    exif[0x0112] = 6  # rotate 90: displayed as 30x40, as PaddleX (exif_transpose) and labelme see it
+    image.save(root / "images/s0.jpg", exif=exif)
+    job = PairJob("train", 0, "images/s0.jpg", "annotations/s0.png", str(root / "images/s0.jpg"),
+                  str(root / "annotations/s0.png"))
+    res = inspect_pair(job)
+    assert res.problems[0][0] == "size" and "EXIF-rotated" in res.problems[0][2]
+    Image.new("L", (30, 40)).save(root / "annotations/s0.png")
+    assert inspect_pair(job).problems == []

@@ -97,7 +97,7 @@ def _check_shapes(data, path, problems):
 
 def _image_of(record, data, root, problems):
     """Resolve imagePath (relative to the JSON, Windows separators allowed) or fall back to imageData."""
-    raw = data.get("imagePath") or ""
+    raw = data.get("imagePath") if isinstance(data.get("imagePath"), str) else ""
     path = record.json_path
     if raw and (PureWindowsPath(raw).drive or raw.startswith(("/", "\\"))):
         problems.add(path, f"imagePath {raw!r} is absolute and points outside the data set directory",
@@ -141,6 +141,9 @@ def _load_records(root, anno, problems):
                 data = json.loads(path.read_text(encoding="utf-8-sig"))
             except FileNotFoundError:
                 problems.add(path, "LabelMe JSON does not exist", hint=f"fix the path in {ANNO_LISTS[split]}")
+                continue
+            except OSError as e:
+                problems.add(path, f"cannot be read ({e.strerror})", hint="check the path and permissions")
                 continue
             except (ValueError, UnicodeDecodeError) as e:
                 problems.add(path, f"is not valid JSON ({' '.join(str(e).split())[:100]})",

@@ -65,6 +65,9 @@ def read_list(root, split, problems, require=True):
     except UnicodeDecodeError as e:
         problems.add(path, f"is not UTF-8 text ({e.reason} at byte {e.start})", hint="save the list as UTF-8")
         return report
+    except OSError as e:
+        problems.add(path, f"cannot be read ({e.strerror})", hint="check the file's permissions")
+        return report
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             report.blank_lines += 1

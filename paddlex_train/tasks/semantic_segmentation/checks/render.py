@@ -43,6 +43,7 @@ def draw_histogram(images, names, path):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     ids = sorted({int(i) for s in SPLITS for i in np.flatnonzero(images[s]) if i != 255} | {0})
     x = np.arange(len(ids))
@@ -59,6 +60,7 @@ def draw_histogram(images, names, path):
         top = max(int(images[s][ids].max()) for s in SPLITS)
         ax.set_ylim(0, max(1, top) * 1.15)  # head room so the legend never hides a bar
         ax.legend(loc="upper right", ncol=2)
+        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # counts of images
         fig.tight_layout()
         fig.savefig(path)
     finally:
