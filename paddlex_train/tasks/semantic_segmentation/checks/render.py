@@ -39,41 +39,34 @@ def draw_histogram(images, names, path):
     Bars are placed by position among the ids present (0 always shown, as PaddleX does), each tick labelled
     with its real id (and class name when known), so non-contiguous ids are plotted correctly.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import matplotlib.ticker
+    from matplotlib.figure import Figure  # no pyplot: faster import, no global figure state, always headless
+    from matplotlib.ticker import MaxNLocator
 
     ids = sorted({int(i) for s in SPLITS for i in np.flatnonzero(images[s]) if i != 255} | {0})
     x = np.arange(len(ids))
     width = max(8.0, len(ids) / 5 + (len(ids) * 0.35 if names else 0))
-    fig, ax = plt.subplots(figsize=(min(width, 60.0), 5), dpi=120)
-    try:
-        for offset, split, colour in ((-0.2, SPLITS[0], "tab:blue"), (0.2, SPLITS[1], "tab:orange")):
-            ax.bar(x + offset, images[split][ids], width=0.4, label=split, color=colour)
-        ax.set_xticks(x)
-        ax.set_xticklabels([_tick_label(i, names) for i in ids], rotation=90 if names else 0,
-                           fontsize=8 if len(ids) > 20 else 10)
-        ax.set_xlabel("Label Index" + (" / class name" if names else ""))
-        ax.set_ylabel("Sample Counts (images containing the class)")
-        top = max(int(images[s][ids].max()) for s in SPLITS)
-        ax.set_ylim(0, max(1, top) * 1.15)  # head room so the legend never hides a bar
-        ax.legend(loc="upper right", ncol=2)
-        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # counts of images
-        fig.tight_layout()
-        fig.savefig(path)
-    finally:
-        plt.close(fig)
+    fig = Figure(figsize=(min(width, 60.0), 5), dpi=120)
+    ax = fig.add_subplot()
+    for offset, split, colour in ((-0.2, SPLITS[0], "tab:blue"), (0.2, SPLITS[1], "tab:orange")):
+        ax.bar(x + offset, images[split][ids], width=0.4, label=split, color=colour)
+    ax.set_xticks(x)
+    ax.set_xticklabels([_tick_label(i, names) for i in ids], rotation=90 if names else 0,
+                       fontsize=8 if len(ids) > 20 else 10)
+    ax.set_xlabel("Label Index" + (" / class name" if names else ""))
+    ax.set_ylabel("Sample Counts (images containing the class)")
+    top = max(int(images[s][ids].max()) for s in SPLITS)
+    ax.set_ylim(0, max(1, top) * 1.15)  # head room so the legend never hides a bar
+    ax.legend(loc="upper right", ncol=2)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of images
+    fig.tight_layout()
+    fig.savefig(path)
     return path
 
 
 def _plot_server(conn):
     """Child process: import matplotlib at once (while the parent scans), then draw what it is sent."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401  (the slow import we want out of the critical path)
+    import matplotlib.figure  # noqa: F401  (the slow import we want out of the critical path)
+    import matplotlib.backends.backend_agg  # noqa: F401
 
     job = conn.recv()
     if job is None:
