@@ -50,7 +50,8 @@ def test_get_pipeline_config_then_run_it(model_dir, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "o" / "img0_res.json").read_text())["res"]["input_path"] == str(img)
     # asking again keeps the edited copy as .bak
-    assert run_main("--get_pipeline_config", "semantic_segmentation", "--save_path", tmp_path / "my_path").returncode == 0
+    again = run_main("--get_pipeline_config", "semantic_segmentation", "--save_path", tmp_path / "my_path")
+    assert again.returncode == 0
     assert (tmp_path / "my_path" / "semantic_segmentation.yaml.bak").is_file()
 
 

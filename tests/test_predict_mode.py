@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import read_result, run_main
+from conftest import REPO, read_result, run_main
 from predict_fixtures import LoopbackServer, build_seg_model, make_images, reference_predict
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -113,3 +113,22 @@ def test_url_input_and_url_errors(model_dir, tmp_path, server):
     _assert_clean_failure(proc, tmp_path / "e1", "HTTP 404", "missing.png")
     proc = _predict(model_dir, f"{server.url}/too_big.png", tmp_path / "e2", env=env)
     _assert_clean_failure(proc, tmp_path / "e2", "larger than the limit")
+
+
+def test_yaml_target_size_reaches_the_predictor(model_dir, tmp_path, monkeypatch):
+    """Predict.target_size (the YAML level) sets the inference size; pred stays at the input's size."""
+    from paddlex_train.config import load_config
+    from paddlex_train.inference.engine import StaticEngine
+    from paddlex_train.tasks import TASKS
+    from paddlex_train.tasks.semantic_segmentation.predictor import SegPredictRunner
+
+    seen, run = [], StaticEngine.run
+    monkeypatch.setattr(StaticEngine, "run", lambda self, inputs: seen.append(inputs[0].shape[2:]) or run(self, inputs))
+    img = make_images(tmp_path / "imgs", n=1, size=(40, 32))[0]
+    overrides = [f"Global.output={tmp_path / 'out'}", "Global.mode=predict", "Global.device=cpu",
+                 f"Predict.model_dir={model_dir}", f"Predict.input={img}", "Predict.target_size=160"]
+    config = load_config(REPO / SEG, overrides)
+    payload = SegPredictRunner(config, TASKS.get("semantic_segmentation")).run()
+    assert tuple(seen[-1]) == (128, 160) and payload["num_inputs"] == 1
+    body = json.loads((tmp_path / "out" / "img0_res.json").read_text())["res"]
+    assert np.array(body["pred"]).shape == (1, 32, 40)
