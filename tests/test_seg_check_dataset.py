@@ -58,7 +58,7 @@ def test_train_and_val_renders_never_collide(tmp_path):
     assert proc.returncode == 0, proc.stderr
     a = result["attributes"]
     assert a["train_sample_paths"] != a["val_sample_paths"]
-    assert "both train.txt and val.txt" in proc.stdout
+    assert "both train.txt and val.txt" in proc.stdout and len(a["warnings"]) == 1
 
 
 def test_class_names_gaps_and_whitespace(tmp_path):

@@ -45,7 +45,7 @@ class SegDatasetChecker(BaseDatasetChecker):
         reports = read_lists(root, per_line)
         entries = {s: reports[s].entries for s in SPLITS}
         renders = {s: demo_names(entries[s]) for s in SPLITS}
-        jobs = [PairJob(s, i, e.image_rel, e.label_rel, str(e.image), str(e.label),
+        jobs = [PairJob(s, i, e.image_rel, e.label_rel, e.image, e.label,
                         str(self.output / renders[s][i]) if i < len(renders[s]) else None, root_str)
                 for s in SPLITS for i, e in enumerate(entries[s])]
         results = scan(jobs)
@@ -65,7 +65,7 @@ class SegDatasetChecker(BaseDatasetChecker):
         problems.extend(per_line)
         problems.extend(summary)
         problems.extend(detail)
-        self._warn(reports, entries)
+        warnings = self._warn(reports, entries)
         problems.raise_if_any(self.check_dir / "problems.txt")
         names = read_class_names(root)
         self._stats, self._names = stats, names
@@ -77,20 +77,25 @@ class SegDatasetChecker(BaseDatasetChecker):
             attributes[f"{s}_samples"] = len(entries[s])
         attributes["num_classes"] = extra.pop("num_classes")
         attributes.update(extra)
+        attributes["warnings"] = warnings
         return attributes
 
     def _warn(self, reports, entries):
-        """Log what PaddleX would trip over but we accept: odd separators, blank lines, train/val overlap."""
+        """Log (and return) what does not fail the check: odd separators, blank lines, train/val overlap."""
+        warnings = []
         for report in reports.values():
             if report.odd_separators:
-                self.logger.warning(f"{report.path}: {report.odd_separators} line(s) are not separated by exactly "
-                                    "one space; accepted here, but PaddleX/PaddleSeg split on a single space")
+                warnings.append(f"{report.path}: {report.odd_separators} line(s) are not separated by exactly one "
+                                "space; accepted here, but PaddleX/PaddleSeg split on a single space")
             if report.blank_lines:
                 self.logger.info(f"{report.path}: skipped {report.blank_lines} blank line(s)")
         overlap = {e.image for e in entries["train"]} & {e.image for e in entries["val"]}
         if overlap:
-            self.logger.warning(f"{len(overlap)} image(s) are listed in both train.txt and val.txt "
-                                f"(e.g. {sorted(overlap)[0]}): validation scores will be optimistic")
+            warnings.append(f"{len(overlap)} image(s) are listed in both train.txt and val.txt "
+                            f"(e.g. {sorted(overlap)[0]}): validation scores will be optimistic")
+        for text in warnings:
+            self.logger.warning(text)
+        return warnings
 
     def analyse(self, root, attributes):
         """Draw check_dataset/histogram.png (images per class id, train vs val)."""

@@ -1,9 +1,10 @@
 """Read SegDataset list files (`<image> <label>` per line) into entries, recording structural problems."""
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ....errors import DatasetError
-from ....utils.fs import safe_join
+from ....utils.fs import normalise_rel, safe_join
 
 SPLITS = ("train", "val")
 
@@ -17,8 +18,21 @@ class Entry:
     line: int
     image_rel: str
     label_rel: str
-    image: Path
-    label: Path
+    image: str
+    label: str
+
+
+def resolve_in(root, rel, source):
+    """Absolute path of `rel` under `root`, refusing paths that leave the data set.
+
+    A relative path without '..' cannot leave the root, so it is joined without touching the disk (resolving
+    2000 paths with realpath took longer than checking their labels); anything else goes through safe_join.
+    Symlinks inside the data set (e.g. images/ on another disk) are therefore accepted.
+    """
+    norm = normalise_rel(rel)
+    if not os.path.isabs(norm) and ".." not in norm.split("/"):
+        return os.path.join(os.path.abspath(root), norm)
+    return str(safe_join(root, rel, source=source))
 
 
 @dataclass
@@ -81,8 +95,8 @@ def read_list(root, split, problems, require=True):
         if raw.rstrip("\r\n").strip() != f"{fields[0]} {fields[1]}":
             report.odd_separators += 1
         try:
-            image = safe_join(root, fields[0], source=f"{path}:{number}")
-            label = safe_join(root, fields[1], source=f"{path}:{number}")
+            image = resolve_in(root, fields[0], f"{path}:{number}")
+            label = resolve_in(root, fields[1], f"{path}:{number}")
         except DatasetError as e:
             problems.add(path, e.message.split(": ", 1)[-1], hint=e.hint, where=number)
             continue
