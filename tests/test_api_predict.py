@@ -148,3 +148,23 @@ def test_result_methods(model_dir, images, tmp_path, capsys):
     assert res.save_to_img(tmp_path / "f" / "x.jpg").is_file()
     assert json.loads((tmp_path / "f" / "x.json").read_text()) == res.json
     assert Image.open(tmp_path / "d" / "img0_res.png").size == (40, 32)
+
+
+def test_onednn_failure_falls_back_once(model_dir, images, monkeypatch):
+    from paddlex_train import create_model
+    from paddlex_train.inference.engine import StaticEngine
+
+    monkeypatch.setenv("PXT_MKLDNN", "1")
+    model = create_model("PP-LiteSeg-T", model_dir=model_dir, device="cpu")
+    assert model.engine.use_mkldnn
+    real = StaticEngine._run_once
+
+    def flaky(self, inputs):
+        if self.use_mkldnn:
+            raise RuntimeError("(Unimplemented) no oneDNN kernel")
+        return real(self, inputs)
+
+    monkeypatch.setattr(StaticEngine, "_run_once", flaky)
+    (res,) = model.predict(str(images[0]))
+    assert not model.engine.use_mkldnn
+    np.testing.assert_array_equal(res["pred"][0], reference_predict(model_dir, _rgb(images[0])))
