@@ -191,3 +191,15 @@ def test_truncated_large_jpeg_found_without_decoding(tmp_path):
     res = inspect_pair(PairJob("train", 0, "images/s0.jpg", "annotations/s0.png", str(path),
                                str(root / "annotations/s0.png")))
     assert "images/s0.jpg is truncated (no end-of-JPEG marker)" in res.problems[0][1]
+
+
+def test_missing_list_hints_nested_dataset_and_labelme(tmp_path):
+    make_dataset(tmp_path / "outer/inner")
+    proc = run_main("-c", CONFIG, "-o", f"Global.dataset_dir={tmp_path / 'outer'}", "-o", "Global.device=cpu",
+                    "-o", f"Global.output={tmp_path / 'out'}", "-o", "Train.num_classes=3")
+    assert f"-o Global.dataset_dir={tmp_path / 'outer/inner'}" in proc.stderr
+    (tmp_path / "lm").mkdir()
+    (tmp_path / "lm/train_anno_list.txt").write_text("a.json\n")
+    proc = run_main("-c", CONFIG, "-o", f"Global.dataset_dir={tmp_path / 'lm'}", "-o", "Global.device=cpu",
+                    "-o", f"Global.output={tmp_path / 'out'}")
+    assert "CheckDataset.convert.src_dataset_type=LabelMe" in proc.stderr

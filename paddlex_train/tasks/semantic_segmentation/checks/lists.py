@@ -51,6 +51,19 @@ def list_path(root, split):
     return Path(root) / f"{split}.txt"
 
 
+def _missing_list_hint(root, split):
+    """Point at a nested data set (archives often unpack into a sub-folder), else say how to create the list."""
+    nested = sorted(Path(root).glob(f"*/{split}.txt")) + sorted(Path(root).glob(f"*/*/{split}.txt"))
+    if len(nested) == 1:
+        return f"the data set seems to be in {nested[0].parent}: -o Global.dataset_dir={nested[0].parent}"
+    if (Path(root) / "train_anno_list.txt").is_file():
+        return ("this looks like a LabelMe data set: -o CheckDataset.convert.enable=True "
+                "-o CheckDataset.convert.src_dataset_type=LabelMe")
+    return (f"create {split}.txt with '<image> <label>' lines, or let CheckDataset.split write it "
+            "(-o CheckDataset.split.enable=True -o CheckDataset.split.train_percent=80 "
+            "-o CheckDataset.split.val_percent=20)")
+
+
 def read_list(root, split, problems, require=True):
     """Parse `<split>.txt` under `root`.
 
@@ -70,9 +83,7 @@ def read_list(root, split, problems, require=True):
     report = ListReport(split, path, [])
     if not path.is_file():
         if require:
-            problems.add(path, f"{split}.txt does not exist",
-                         hint=f"create {split}.txt with '<image> <label>' lines, or enable "
-                              "CheckDataset.split (or CheckDataset.convert for LabelMe)")
+            problems.add(path, f"{split}.txt does not exist", hint=_missing_list_hint(root, split))
         return report
     try:
         text = path.read_bytes().decode("utf-8-sig")
