@@ -141,3 +141,15 @@ def test_out_directory_leaves_source_untouched(tmp_path):
     assert main([str(root), "--out", str(tmp_path / "new")]) == 0
     assert tree_digest(root) == before
     assert (tmp_path / "new/images/a.png").is_file() and (tmp_path / "new/val.txt").is_file()
+
+
+def test_image_found_next_to_json_after_a_move_and_absolute_inside_root(tmp_path):
+    root = _mini(tmp_path / "d", [("a", [[2, 2], [12, 8]], "rectangle")], image_path="C:\\old\\place\\a.png")
+    with pytest.raises(DatasetError, match="points outside the data set directory"):
+        convert_labelme(root)
+    (root / "ann/a.png").write_bytes((root / "img/a.png").read_bytes())
+    labelme_json(root / "ann/a.json", [("a", [[2, 2], [12, 8]], "rectangle")], image_path="../moved/a.png")
+    convert_labelme(root)
+    assert (root / "images/a.png").read_bytes() == (root / "ann/a.png").read_bytes()
+    labelme_json(root / "ann/a.json", [("a", [[2, 2], [12, 8]], "rectangle")], image_path=str(root / "img/a.png"))
+    convert_labelme(root)

@@ -1,6 +1,7 @@
 """LabelMe JSON -> SegDataset, with PaddleX's input layout and id rules, done safely.
 
-Input: train_anno_list.txt / val_anno_list.txt listing LabelMe JSON paths (relative to the root).
+Input: train_anno_list.txt / val_anno_list.txt (and optionally test_anno_list.txt, as PaddleX) listing LabelMe
+JSON paths relative to the root.
 Ids: `_background_` -> 0, `__ignore__` -> 255, every other label 1..N by first appearance (train, then val).
 Shapes are rasterised with labelme's own `shape_to_mask`, in file order (later shapes overwrite earlier ones).
 Output: images/<name>, annotations/<json stem>.png (palette PNG), train.txt, val.txt, class_name.txt
@@ -12,10 +13,10 @@ import binascii
 import io
 import json
 from dataclasses import dataclass
-from pathlib import Path, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from ....errors import DatasetError
 from ....utils.fs import normalise_rel, safe_join
@@ -23,7 +24,7 @@ from ...base.problems import Problems
 from .labelme_write import write_dataset
 
 BACKGROUND, IGNORE_NAME, IGNORE_ID = "_background_", "__ignore__", 255
-ANNO_LISTS = {"train": "train_anno_list.txt", "val": "val_anno_list.txt"}
+ANNO_LISTS = {"train": "train_anno_list.txt", "val": "val_anno_list.txt", "test": "test_anno_list.txt"}
 # shape_type -> allowed point counts (None = at least the given minimum), as labelme's shape_to_mask asserts.
 SHAPE_POINTS = {"polygon": (3, None), "rectangle": (2, 2), "circle": (2, 2), "line": (2, 2),
                 "linestrip": (2, None), "point": (1, 1)}
@@ -95,33 +96,43 @@ def _check_shapes(data, path, problems):
     return shapes if ok else None
 
 
+def _display_size(im):
+    """(width, height) as displayed, i.e. after EXIF orientation (as labelme sees the image), from the header."""
+    w, h = im.size
+    return (h, w) if im.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (w, h)
+
+
+def _try_image(record, candidate):
+    if not candidate.is_file():
+        return False
+    try:
+        with Image.open(candidate) as im:
+            record.size = _display_size(im)
+    except (UnidentifiedImageError, OSError):
+        return False  # not an image (apc2016's imagePath names the JSON itself): try the next source
+    record.image_path = candidate
+    return True
+
+
 def _image_of(record, data, root, problems):
-    """Resolve imagePath (relative to the JSON, Windows separators allowed) or fall back to imageData."""
+    """Find the image: imagePath relative to the JSON (Windows separators allowed), then the file of that name
+    next to the JSON (folders moved after annotating), then the embedded imageData."""
     raw = data.get("imagePath") if isinstance(data.get("imagePath"), str) else ""
     path = record.json_path
-    if raw and (PureWindowsPath(raw).drive or raw.startswith(("/", "\\"))):
-        problems.add(path, f"imagePath {raw!r} is absolute and points outside the data set directory",
-                     hint="use a path relative to the JSON file inside the data set directory")
-        return False
     if raw:
-        candidate = (path.parent / normalise_rel(raw)).resolve()
-        if candidate != root and root not in candidate.parents:
+        norm = normalise_rel(raw)
+        candidate = (path.parent / norm).resolve()
+        if PureWindowsPath(raw).drive or (candidate != root and root not in candidate.parents):
             problems.add(path, f"imagePath {raw!r} points outside the data set directory {root}",
-                         hint="move the image into the data set directory and fix imagePath")
+                         hint="move the image into the data set directory and make imagePath relative to the JSON")
             return False
-        if candidate.is_file():
-            try:
-                with Image.open(candidate) as im:
-                    record.size = ImageOps.exif_transpose(im).size if im.getexif().get(0x0112, 1) != 1 else im.size
-                record.image_path = candidate
-                return True
-            except (UnidentifiedImageError, OSError):
-                pass  # not an image (apc2016's imagePath names the JSON itself): try imageData
+        if _try_image(record, candidate) or _try_image(record, path.parent / PurePosixPath(norm).name):
+            return True
     if data.get("imageData"):
         try:
             blob = base64.b64decode(data["imageData"], validate=False)
             with Image.open(io.BytesIO(blob)) as im:
-                record.size = ImageOps.exif_transpose(im).size
+                record.size = _display_size(im)
                 record.image_ext = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp"}.get(im.format, ".png")
         except (binascii.Error, UnidentifiedImageError, OSError, ValueError) as e:
             problems.add(path, f"imageData is not a valid base64 image ({e})", hint="re-save the file in LabelMe")
