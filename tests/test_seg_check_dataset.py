@@ -146,3 +146,15 @@ def test_exif_rotated_image_is_compared_as_displayed(tmp_path):
     assert res.problems[0][0] == "size" and "EXIF-rotated" in res.problems[0][2]
     Image.new("L", (30, 40)).save(root / "annotations/s0.png")
     assert inspect_pair(job).problems == []
+
+
+def test_classes_missing_from_a_split_are_warned(tmp_path):
+    root = tmp_path / "d"
+    lines = [write_pair(root, "a", ids=(0, 1)), write_pair(root, "b", ids=(0, 2))]
+    (root / "train.txt").write_text(lines[0] + "\n")
+    (root / "val.txt").write_text(lines[1] + "\n")
+    proc, result = check(root, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    warnings = " | ".join(result["attributes"]["warnings"])
+    assert "class ids 2 occur in val.txt but never in train.txt" in warnings
+    assert "class ids 1 never occur in val.txt" in warnings

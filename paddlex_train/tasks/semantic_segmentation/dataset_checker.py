@@ -65,7 +65,7 @@ class SegDatasetChecker(BaseDatasetChecker):
         problems.extend(per_line)
         problems.extend(summary)
         problems.extend(detail)
-        warnings = self._warn(reports, entries)
+        warnings = self._warn(reports, entries, stats)
         problems.raise_if_any(self.check_dir / "problems.txt")
         names = read_class_names(root)
         self._stats, self._names = stats, names
@@ -80,7 +80,7 @@ class SegDatasetChecker(BaseDatasetChecker):
         attributes["warnings"] = warnings
         return attributes
 
-    def _warn(self, reports, entries):
+    def _warn(self, reports, entries, stats):
         """Log (and return) what does not fail the check: odd separators, blank lines, train/val overlap."""
         warnings = []
         for report in reports.values():
@@ -93,6 +93,13 @@ class SegDatasetChecker(BaseDatasetChecker):
         if overlap:
             warnings.append(f"{len(overlap)} image(s) are listed in both train.txt and val.txt "
                             f"(e.g. {sorted(overlap)[0]}): validation scores will be optimistic")
+        seen = {s: {i for i in stats.present_ids() if stats.images[s][i]} for s in SPLITS}
+        if seen["val"] - seen["train"]:
+            warnings.append(f"class ids {doctor.id_ranges(seen['val'] - seen['train'])} occur in val.txt but never "
+                            "in train.txt: the model cannot learn them (re-split, e.g. CheckDataset.split)")
+        if seen["train"] - seen["val"] and seen["val"]:
+            warnings.append(f"class ids {doctor.id_ranges(seen['train'] - seen['val'])} never occur in val.txt: "
+                            "their IoU will not be measured")
         for text in warnings:
             self.logger.warning(text)
         return warnings
