@@ -108,7 +108,7 @@ def _try_image(record, candidate):
     try:
         with Image.open(candidate) as im:
             record.size = _display_size(im)
-    except (UnidentifiedImageError, OSError):
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         return False  # not an image (apc2016's imagePath names the JSON itself): try the next source
     record.image_path = candidate
     return True
@@ -134,7 +134,7 @@ def _image_of(record, data, root, problems):
             with Image.open(io.BytesIO(blob)) as im:
                 record.size = _display_size(im)
                 record.image_ext = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp"}.get(im.format, ".png")
-        except (binascii.Error, UnidentifiedImageError, OSError, ValueError) as e:
+        except (binascii.Error, UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
             problems.add(path, f"imageData is not a valid base64 image ({e})", hint="re-save the file in LabelMe")
             return False
         record.image_bytes = blob

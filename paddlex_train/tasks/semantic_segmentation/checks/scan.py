@@ -135,6 +135,16 @@ def _render(job, ids):
 
 def inspect_pair(job):
     """Check one pair; returns a PairResult. Never raises for bad data (problems are recorded instead)."""
+    try:
+        return _inspect(job)
+    except Exception as e:  # noqa: BLE001  (e.g. PIL's DecompressionBombError: one bad file must not kill the pool)
+        res = PairResult(job.split, job.index)
+        res.problems.append(("unreadable", f"pair {job.image_rel} / {job.label_rel} could not be checked "
+                             f"({type(e).__name__}: {_short(e)})", "inspect or re-export these files"))
+        return res
+
+
+def _inspect(job):
     res = PairResult(job.split, job.index)
     size = _image_size(job, res)
     ids, counts, label_size = _load_label(job, res)
