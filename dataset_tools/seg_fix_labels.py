@@ -6,7 +6,7 @@ Examples:
   python -m dataset_tools.seg_fix_labels data --out data_fixed --shift -1      # ids that start at 1
   python -m dataset_tools.seg_fix_labels data --out data_fixed --snap 0,255 --map 255:1   # JPEG 0/255 masks
   python -m dataset_tools.seg_fix_labels data --out data_fixed --colour-map colours.txt   # 'R,G,B id' lines
-Images are copied, labels are written as 8-bit PNG, lists are rewritten; the source is never touched.
+Images are copied, labels are written as palette (P) PNG, lists are rewritten; the source is never touched.
 """
 import argparse
 import sys

@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from ....errors import DatasetError
+from ....vis.palette import palette_image
 from ...base.problems import Problems
 from . import doctor
 from .lists import SPLITS, read_list
@@ -123,7 +124,7 @@ def fix_dataset(src, out, auto=False, snap=None, mapping=None, shift=0, colour_m
             target = out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             ids = apply_repairs(decode_ids(e.label, colours), snap, mapping, shift)
-            Image.fromarray(ids, "L").save(target)
+            palette_image(ids).save(target)  # P-mode PNG: pixel values are the ids, viewers show colours
             new_label[e.label], written = rel, written + 1
         image_target = out / e.image_rel.replace("\\", "/")
         if not image_target.exists():
