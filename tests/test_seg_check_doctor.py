@@ -106,3 +106,16 @@ def test_colour_map_file(tmp_path):
     (tmp_path / "colours.txt").write_text("10,10,10 0\n200,0,0 1\n0 200 0 2\n")
     assert fix_main([str(root), "--out", str(tmp_path / "c_fixed"), "--colour-map", str(tmp_path / "colours.txt")]) == 0
     assert check(tmp_path / "c_fixed", tmp_path / "out")[0].returncode == 0
+
+
+def test_interpolated_binary_masks(tmp_path):
+    root = make_dataset(tmp_path / "interp", size=(64, 48), ids=(0, 255))
+    for p in (root / "annotations").glob("*.png"):
+        small = Image.open(p).resize((16, 12), Image.NEAREST)
+        small.resize((64, 48), Image.BILINEAR).save(p)  # the classic: a mask resized like a photo
+        arr = np.asarray(Image.open(p)).copy()
+        arr[0, :40] = np.arange(1, 41)  # make sure many in-between values exist
+        Image.fromarray(arr).save(p)
+    proc, result = check(root, tmp_path / "out", num_classes=2)
+    assert proc.returncode == 1 and "resized with interpolation" in result["err_msg"]
+    assert "--snap 0,255 --map 255:1" in result["err_msg"]

@@ -116,6 +116,31 @@ def _first_with(results, entry_of, wanted):
     return None
 
 
+def _noisy(root, results, entry_of, stats, num_classes, summary):
+    """Labels resized with interpolation (or saved lossy, then as PNG) grow many rare in-between values.
+
+    Only claimed when there are far more distinct values than Train.num_classes allows, so a real data set
+    with many classes (ADE20K: 150) is never mistaken for noise.
+    """
+    pixels = sum(stats.pixels.values())
+    ids = [int(i) for i in np.flatnonzero(pixels)]
+    if len(ids) <= max(30, 2 * num_classes):
+        return False
+    first = _first_with(results, entry_of, set(ids[1:-1]))
+    near = pixels[:64].sum() + pixels[192:].sum()  # edges of a resized 0/255 mask blend through all values
+    if pixels[IGNORE] and near >= 0.9 * pixels.sum():
+        summary.add(first.list_file, f"labels hold {len(ids)} distinct values, almost all near 0 or 255 (e.g. "
+                    f"{first.label_rel}): 0/255 masks that were resized with interpolation or saved lossy",
+                    hint=f"snap to 0/255 and make 255 the foreground: {fix_command(root, '--snap 0,255 --map 255:1')}"
+                         "; resize labels with nearest-neighbour only", where=first.line)
+    else:
+        summary.add(first.list_file, f"labels hold {len(ids)} distinct values (e.g. {first.label_rel}): they look "
+                    "like grayscale images or labels resized with interpolation, not class ids",
+                    hint="labels must hold class ids; resize them with nearest-neighbour only, or remap the values "
+                         f"with {fix_command(root, '--map OLD:NEW')}", where=first.line)
+    return True
+
+
 def diagnose(root, results, entry_of, stats, num_classes, summary, detail):
     """Data-set-wide label mistakes, found on the labels that passed the per-file checks.
 
@@ -131,6 +156,8 @@ def diagnose(root, results, entry_of, stats, num_classes, summary, detail):
     present = set(stats.present_ids(include_ignore=True))
     ids = sorted(present - {IGNORE})
     if not present:
+        return
+    if _noisy(root, results, entry_of, stats, num_classes, summary):
         return
     if present <= {0, IGNORE} and IGNORE in present:
         first = _first_with(results, entry_of, {IGNORE})
