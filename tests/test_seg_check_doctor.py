@@ -119,3 +119,10 @@ def test_interpolated_binary_masks(tmp_path):
     proc, result = check(root, tmp_path / "out", num_classes=2)
     assert proc.returncode == 1 and "resized with interpolation" in result["err_msg"]
     assert "--snap 0,255 --map 255:1" in result["err_msg"]
+
+
+def test_many_real_classes_are_not_noise(tmp_path):
+    root = make_dataset(tmp_path / "many", size=(80, 24), ids=tuple(range(40)))
+    proc, result = check(root, tmp_path / "out", num_classes=40)
+    assert proc.returncode == 0, proc.stderr
+    assert result["attributes"]["num_classes"] == 40
