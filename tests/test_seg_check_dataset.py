@@ -65,7 +65,7 @@ def test_class_names_gaps_and_whitespace(tmp_path):
     root = tmp_path / "d"
     lines = [write_pair(root, f"p{i}", ids=(0, 3, 7)) for i in range(3)]
     (root / "train.txt").write_text(lines[0] + "\n\n" + lines[1].replace(" ", "\t") + "\n")
-    (root / "val.txt").write_text(lines[2] + "\n")
+    (root / "val.txt").write_text(lines[2].replace("images/", "images\\") + "\n")
     (root / "class_name.txt").write_text("bg\na\nb\nc\nd\ne\nf\ng\n")
     proc, result = check(root, tmp_path / "out", num_classes=8)
     assert proc.returncode == 0, proc.stderr
@@ -74,6 +74,7 @@ def test_class_names_gaps_and_whitespace(tmp_path):
     assert [(c["id"], c["name"], c["train_images"], c["val_images"]) for c in a["classes"]] == [
         (0, "bg", 2, 1), (3, "c", 2, 1), (7, "g", 2, 1)]
     assert "not separated by exactly one space" in proc.stdout
+    assert any("Windows backslashes" in w for w in a["warnings"])
 
 
 def test_demo_command_passes_on_synthetic_data(tmp_path):

@@ -87,6 +87,10 @@ class SegDatasetChecker(BaseDatasetChecker):
             if report.odd_separators:
                 warnings.append(f"{report.path}: {report.odd_separators} line(s) are not separated by exactly one "
                                 "space; accepted here, but PaddleX/PaddleSeg split on a single space")
+            if report.backslashes:
+                warnings.append(f"{report.path}: {report.backslashes} line(s) use Windows backslashes; accepted "
+                                "here, but tools that read the list literally on Linux will not find the files "
+                                "(write '/' instead)")
             if report.blank_lines:
                 self.logger.info(f"{report.path}: skipped {report.blank_lines} blank line(s)")
         overlap = {e.image for e in entries["train"]} & {e.image for e in entries["val"]}

@@ -44,6 +44,7 @@ class ListReport:
     entries: list
     blank_lines: int = 0
     odd_separators: int = 0
+    backslashes: int = 0
 
 
 def list_path(root, split):
@@ -105,6 +106,8 @@ def read_list(root, split, problems, require=True):
             continue
         if raw.rstrip("\r\n").strip() != f"{fields[0]} {fields[1]}":
             report.odd_separators += 1
+        if "\\" in raw:
+            report.backslashes += 1
         try:
             image = resolve_in(root, fields[0], f"{path}:{number}")
             label = resolve_in(root, fields[1], f"{path}:{number}")
