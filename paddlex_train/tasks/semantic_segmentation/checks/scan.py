@@ -5,6 +5,7 @@ aggregate 1000s of pairs cheaply. Sample overlays are drawn in the worker that a
 """
 import multiprocessing
 import os
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -183,5 +184,7 @@ def scan(jobs, workers=None):
     if workers <= 1 or len(jobs) < _POOL_MIN_PAIRS:
         return [inspect_pair(j) for j in jobs]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    sys.stdout.flush()
+    sys.stderr.flush()  # forked workers flush inherited buffers on exit: empty them first, no duplicate output
     with multiprocessing.get_context(method).Pool(workers) as pool:
         return pool.map(inspect_pair, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8))))
