@@ -168,3 +168,17 @@ def test_onednn_failure_falls_back_once(model_dir, images, monkeypatch):
     (res,) = model.predict(str(images[0]))
     assert not model.engine.use_mkldnn
     np.testing.assert_array_equal(res["pred"][0], reference_predict(model_dir, _rgb(images[0])))
+
+
+def test_deploy_resize_by_short_and_unknown_transform(tmp_path, images):
+    from paddlex_train import create_model
+    from paddlex_train.errors import ConfigError
+
+    tfs = [{"type": "ResizeByShort", "short_size": 64}, {"type": "Normalize"}]
+    model = create_model(None, model_dir=build_seg_model(tmp_path / "short", transforms=tfs), device="cpu")
+    seen = _spy_sizes(model)
+    (res,) = model.predict(str(images[0]))  # 40x32 -> short side 64 -> 80x64
+    assert seen == [(64, 80)] and res["pred"].shape == (1, 32, 40)
+    bad = build_seg_model(tmp_path / "bad", transforms=[{"type": "Padding", "target_size": [64, 64]}])
+    with pytest.raises(ConfigError, match=r"Deploy.transforms\[0\] has unsupported type 'Padding'"):
+        create_model(None, model_dir=bad, device="cpu")

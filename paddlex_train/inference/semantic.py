@@ -3,7 +3,7 @@ the input image's size.
 
 target_size follows PaddleX 3.x's SegPredictor:
 - None: use the next setting down; the order is predict() argument > create_model()/YAML (Predict.target_size)
-  > a Resize in inference.yml's Deploy.transforms > -1.
+  > a Resize/ResizeByShort/ResizeByLong in inference.yml's Deploy.transforms > -1.
 - -1: infer at the image's original resolution.
 - int s or [w, h]: resize before inference, keeping the aspect ratio to fit inside (s, s) / (w, h) and rounding
   each side up to a multiple of 32 (PaddleX's Resize defaults keep_ratio=True, size_divisor=32).
@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from ..errors import ConfigError
+from ..log import get_logger
 from .base import BasePredictor
 from .results import SegResult
 
@@ -65,7 +66,8 @@ class SegPredictor(BasePredictor):
         super().__init__(model, device, batch_size)
         self.target_size = normalize_target_size(target_size)
         self.mean, self.std = np.full(3, 0.5, np.float32), np.full(3, 0.5, np.float32)
-        self.deploy_resize = None  # (target, keep_ratio, size_divisor) from Deploy.transforms
+        self.deploy_resize = None  # callable (w, h) -> (w, h) from a resize in Deploy.transforms
+        self._warned_fixed = False
         yml = model.model_dir / "inference.yml"
         for index, tf in enumerate(model.deploy.get("transforms") or []):
             kind = tf.get("type") if isinstance(tf, dict) else None
@@ -89,27 +91,50 @@ class SegPredictor(BasePredictor):
 
     def _tf_resize(self, args, where):
         target = normalize_target_size(args.get("target_size", -1), f"{where}.target_size")
-        self.deploy_resize = (target, bool(args.get("keep_ratio", True)), args.get("size_divisor", 32))
+        keep_ratio, divisor = bool(args.get("keep_ratio", True)), args.get("size_divisor", 32)
+        if target == (-1, -1):
+            self.deploy_resize = None
+        else:
+            self.deploy_resize = lambda w, h: _fit_size(w, h, target, keep_ratio, divisor)
 
-    _TRANSFORMS = {"Normalize": _tf_normalize, "Resize": _tf_resize}
+    def _tf_resize_by_edge(self, args, where, key, pick):
+        edge = args.get(key)
+        if not isinstance(edge, int) or isinstance(edge, bool) or edge <= 0:
+            raise ConfigError(f"{where}.{key}={edge!r} must be a positive int.")
+        max_size = args.get("max_size", -1)
+
+        def resize(w, h):
+            scale = edge / pick(w, h)
+            if isinstance(max_size, int) and max_size > 0 and max(w, h) * scale > max_size:
+                scale = max_size / max(w, h)
+            return max(1, round(w * scale)), max(1, round(h * scale))
+
+        self.deploy_resize = resize
+
+    def _tf_resize_by_short(self, args, where):
+        self._tf_resize_by_edge(args, where, "short_size", min)
+
+    def _tf_resize_by_long(self, args, where):
+        self._tf_resize_by_edge(args, where, "long_size", max)
+
+    _TRANSFORMS = {"Normalize": _tf_normalize, "Resize": _tf_resize, "ResizeByShort": _tf_resize_by_short,
+                   "ResizeByLong": _tf_resize_by_long}
 
     # --- preprocessing -------------------------------------------------------------------------------
     def _inference_size(self, w, h, target_size):
         """(w, h) the image is fed at, honouring the precedence in the module docstring."""
+        target = target_size if target_size is not None else self.target_size
         if self.fixed_hw:
+            if target is not None and not self._warned_fixed:
+                self._warned_fixed = True
+                get_logger().warning(f"target_size={list(target)} is ignored: the model was exported with a fixed "
+                                     f"input of {self.fixed_hw[1]}x{self.fixed_hw[0]} (w x h).")
             return self.fixed_hw[1], self.fixed_hw[0]
-        if target_size is not None:
-            rule = (target_size, True, 32)
-        elif self.target_size is not None:
-            rule = (self.target_size, True, 32)
-        elif self.deploy_resize is not None:
-            rule = self.deploy_resize
-        else:
-            return w, h
-        target, keep_ratio, divisor = rule
+        if target is None:
+            return self.deploy_resize(w, h) if self.deploy_resize else (w, h)
         if target == (-1, -1):
             return w, h
-        return _fit_size(w, h, target, keep_ratio, divisor)
+        return _fit_size(w, h, target, True, 32)
 
     def _prepare(self, image, size):
         import cv2
