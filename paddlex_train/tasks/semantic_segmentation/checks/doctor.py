@@ -56,7 +56,7 @@ def to_label_ids(image):
         if arr.size and (arr.max() > 255 or arr.min() < 0):
             return None, "wide"
         return arr.astype(np.uint8), "ok"
-    if mode == "LA":
+    if mode in ("LA", "PA"):
         return np.asarray(image)[..., 0], "alpha"
     rgb = np.asarray(image.convert("RGB"))
     if (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all():
