@@ -132,3 +132,18 @@ def test_yaml_target_size_reaches_the_predictor(model_dir, tmp_path, monkeypatch
     assert tuple(seen[-1]) == (128, 160) and payload["num_inputs"] == 1
     body = json.loads((tmp_path / "out" / "img0_res.json").read_text())["res"]
     assert np.array(body["pred"]).shape == (1, 32, 40)
+
+
+def test_outputs_never_replace_an_input(model_dir, tmp_path):
+    """Predicting a folder into itself, where an input is called like an output (a_res.png), keeps the input."""
+    folder = tmp_path / "imgs"
+    a = make_images(folder, n=1, prefix="a")[0]
+    victim = folder / "a0_res.png"  # what a0.png's pseudo-colour output would be called
+    victim.write_bytes(make_images(tmp_path / "other", n=1, seed=3)[0].read_bytes())
+    before = victim.read_bytes()
+    proc = _predict(model_dir, folder, folder)
+    assert proc.returncode == 0, proc.stderr
+    assert victim.read_bytes() == before
+    names = [r["json"] for r in read_result(folder, "predict")["results"]]
+    assert names == ["a0_2_res.json", "a0_res_res.json"]
+    assert json.loads((folder / names[0]).read_text())["res"]["input_path"] == str(a)

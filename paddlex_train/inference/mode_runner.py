@@ -21,7 +21,9 @@ class PredictModeRunner(ModeRunner):
 
     def execute(self):
         """Predict every input; returns the payload of predict_result.json (one entry per input)."""
+        from ..utils.download import is_url
         from . import create_predictor
+        from .readers import expand_inputs
         from .results import UniqueStems
 
         section = self.config["Predict"]
@@ -34,9 +36,11 @@ class PredictModeRunner(ModeRunner):
         options = {k: section.get(k) for k in self.predictor_options}
         predictor = create_predictor(section["model_dir"], model_name=self.config.model, device=str(self.device),
                                      what="Predict.model_dir", batch_size=section["batch_size"], **options)
-        stems = UniqueStems()
+        sources = expand_inputs(section["input"], what="Predict.input")
+        stems = UniqueStems(self.output, protected=[s.input_path for s in sources if s.input_path
+                                                    and not is_url(s.input_path)])
         entries = []
-        for result in predictor.predict(section["input"], what="Predict.input"):
+        for result in predictor.predict([s.value for s in sources], what="Predict.input"):
             result.print(format_json=False)
             written = result.save_all(self.output, stem=stems.take(result.basename))
             entries.append({"input_path": result["input_path"],

@@ -148,15 +148,29 @@ class SegResult(BaseResult):
 
 class UniqueStems:
     """Hands out output stems so inputs sharing a file stem (a.png, a.jpg, d1/a.png, d2/a.png) never overwrite
-    each other: the first keeps `a`, later ones get `a_2`, `a_3`, ... (case-insensitively, for Windows/macOS)."""
+    each other: the first keeps `a`, later ones get `a_2`, `a_3`, ... (case-insensitively, for Windows/macOS).
 
-    def __init__(self):
+    Args:
+        save_dir: where the outputs go; with `protected`, a stem is also skipped when a protected file in
+            save_dir starts with `<stem>_` (so <stem>_res.png etc. can never replace an input like `a_res.png`).
+        protected: paths that must never be overwritten (the inputs).
+    """
+
+    def __init__(self, save_dir=None, protected=()):
         self._used = set()
+        self._save_dir = Path(save_dir).resolve() if save_dir else None
+        self._protected = {Path(p).resolve() for p in protected}
+
+    def _clashes(self, candidate):
+        if not self._save_dir or not self._protected:
+            return False
+        return any(p.parent == self._save_dir and p.name.lower().startswith(candidate.lower() + "_")
+                   for p in self._protected)
 
     def take(self, stem):
         """Return `stem`, or the first free `stem_<n>` when it is taken."""
         candidate, n = stem, 1
-        while candidate.lower() in self._used:
+        while candidate.lower() in self._used or self._clashes(candidate):
             n += 1
             candidate = f"{stem}_{n}"
         self._used.add(candidate.lower())

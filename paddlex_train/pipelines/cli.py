@@ -48,7 +48,9 @@ def run_pipeline(args):
     Returns:
         the payload for predict_result.json.
     """
+    from ..inference.readers import expand_inputs
     from ..inference.results import UniqueStems
+    from ..utils.download import is_url
     from .runner import create_pipeline
 
     if args.input is None:
@@ -59,8 +61,10 @@ def run_pipeline(args):
     options = {}
     if args.target_size is not None:
         options["target_size"] = parse_target_size(args.target_size)
-    stems, entries = UniqueStems(), []
-    for result in pipeline.predict(args.input, **options):
+    sources = expand_inputs(args.input, what="--input")
+    stems = UniqueStems(args.save_path, protected=[s.input_path for s in sources if not is_url(s.input_path)])
+    entries = []
+    for result in pipeline.predict([s.value for s in sources], **options):
         result.print(format_json=False)
         entry = {"input_path": result["input_path"]}
         if args.save_path:
