@@ -182,3 +182,12 @@ def test_deploy_resize_by_short_and_unknown_transform(tmp_path, images):
     bad = build_seg_model(tmp_path / "bad", transforms=[{"type": "Padding", "target_size": [64, 64]}])
     with pytest.raises(ConfigError, match=r"Deploy.transforms\[0\] has unsupported type 'Padding'"):
         create_model(None, model_dir=bad, device="cpu")
+
+
+def test_create_model_accepts_a_directory_as_name(model_dir, images):
+    from paddlex_train import create_model
+
+    model = create_model(str(model_dir), device="cpu")  # PaddleX's create_model(model_dir) form
+    assert model.model_name == "PP-LiteSeg-T"
+    (res,) = model.predict(images[0])
+    np.testing.assert_array_equal(res["pred"][0], reference_predict(model_dir, _rgb(images[0])))
