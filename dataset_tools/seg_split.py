@@ -3,7 +3,9 @@
 Pools the existing lists (or pairs images/ and annotations/ by file stem when there are none), shuffles with
 the seed and cuts at round(n * train / 100). Old lists are kept as train.txt.bak / val.txt.bak.
 
-Usage: python -m dataset_tools.seg_split DATASET_DIR --train 80 --val 20 [--seed 0]
+With --stratify every class id gets about its share of val images, so rare classes are not missing from val.
+
+Usage: python -m dataset_tools.seg_split DATASET_DIR --train 80 --val 20 [--seed 0] [--stratify]
 """
 import argparse
 import sys
@@ -18,9 +20,12 @@ def main(argv=None):
     p.add_argument("--train", type=int, required=True, help="train percent (> 0)")
     p.add_argument("--val", type=int, required=True, help="val percent (> 0); train + val = 100")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--stratify", action="store_true",
+                   help="give every class about its share of val images (rare classes are not left out of val)")
     args = p.parse_args(argv)
     try:
-        n_train, n_val = split_dataset(args.dataset_dir, args.train, args.val, args.seed)
+        n_train, n_val = split_dataset(args.dataset_dir, args.train, args.val, args.seed,
+                                       stratify=args.stratify)
     except PxtError as e:
         print(f"Error: {e.one_line()}", file=sys.stderr)
         return 1

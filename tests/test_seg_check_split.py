@@ -56,3 +56,22 @@ def test_nothing_to_split(tmp_path, capsys):
     assert split_main([str(tmp_path / "empty"), "--train", "50", "--val", "50"]) == 1
     assert "nothing to split" in capsys.readouterr().err
     assert split_main([str(tmp_path / "empty"), "--train", "50", "--val", "40"]) == 1
+
+
+def test_stratified_split_puts_rare_classes_in_val(tmp_path):
+    from paddlex_train.tasks.semantic_segmentation.checks.split import stratified_split
+
+    items = list(range(20))
+    classes = [{0, 1}] * 18 + [{0, 2}] * 2  # class 2 in 2 of 20 samples
+    for seed in range(5):
+        train, val = stratified_split(items, classes, 80, seed)
+        assert len(val) == 4 and sorted(train + val) == items
+        assert {18, 19} & set(val) and {18, 19} & set(train)
+        assert (train, val) == stratified_split(items, classes, 80, seed)
+    root = tmp_path / "d"
+    lines = [write_pair(root, f"c{i}", ids=(0, 1)) for i in range(8)] + [write_pair(root, f"r{i}", ids=(0, 2))
+                                                                        for i in range(2)]
+    (root / "train.txt").write_text("\n".join(lines) + "\n")
+    assert split_main([str(root), "--train", "80", "--val", "20", "--stratify"]) == 0
+    assert any(" annotations/r" in line for line in _lines(root, "val"))
+    assert any(" annotations/r" in line for line in _lines(root, "train"))

@@ -1,10 +1,13 @@
 """Seeded train/val re-split of a SegDataset (PaddleX shuffles unseeded; we take CheckDataset.split.seed)."""
 import random
+from collections import Counter
 from pathlib import Path
+
+from PIL import Image
 
 from ....errors import DatasetError
 from ....utils.fs import backup, write_text_atomic
-from .lists import SPLITS, list_path
+from .lists import SPLITS, list_path, resolve_in
 
 _IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -22,6 +25,49 @@ def seeded_split(items, train_percent, seed):
     if n >= 2:
         cut = min(max(cut, 1), n - 1)
     return items[:cut], items[cut:]
+
+
+def stratified_split(items, classes_of, train_percent, seed):
+    """Like seeded_split, but every class gets about its share of val samples (rarest classes served first).
+
+    Args:
+        items: the samples.
+        classes_of: per item, the set of class ids it contains.
+        train_percent: train share in percent.
+        seed: shuffle seed (ties are broken in shuffled order, so the result is deterministic).
+    """
+    rng = random.Random(seed)
+    order = list(range(len(items)))
+    rng.shuffle(order)
+    n = len(items)
+    cut = int(round(n * train_percent / 100))
+    if n >= 2:
+        cut = min(max(cut, 1), n - 1)
+    counts = Counter(c for i in order for c in classes_of[i])
+    need = {c: int(round(k * (100 - train_percent) / 100)) or 1 for c, k in counts.items() if k > 1}
+    val = []
+    rarest = {i: min(classes_of[i], key=lambda c: (counts[c], c)) for i in order if classes_of[i]}
+    for i in sorted(order, key=lambda i: counts[rarest[i]] if i in rarest else n + 1):
+        if len(val) >= n - cut:
+            break
+        if i in rarest and need.get(rarest[i], 0) > 0:  # serve each sample's rarest class, rare classes first
+            val.append(i)
+            for c in classes_of[i]:
+                need[c] = need.get(c, 0) - 1
+    chosen = set(val)
+    val += [i for i in order if i not in chosen][: max(0, n - cut - len(val))]
+    chosen = set(val)
+    return [items[i] for i in order if i not in chosen], [items[i] for i in order if i in chosen]
+
+
+def _label_classes(root, line):
+    """Class ids present in the label of a list line (empty if it cannot be read)."""
+    try:
+        with Image.open(resolve_in(root, line.split()[1], None)) as im:
+            hist = im.histogram() if im.mode in ("L", "P") else []
+    except (OSError, IndexError, ValueError, DatasetError):
+        return set()
+    return {i for i, v in enumerate(hist[:255]) if v}
 
 
 def _pool_from_lists(root):
@@ -60,7 +106,7 @@ def _pool_from_folders(root):
     return pool
 
 
-def split_dataset(root, train_percent, val_percent, seed=0, logger=None):
+def split_dataset(root, train_percent, val_percent, seed=0, logger=None, stratify=False):
     """Re-split `root` into train.txt / val.txt; existing lists are moved to .bak first.
 
     Args:
@@ -68,6 +114,7 @@ def split_dataset(root, train_percent, val_percent, seed=0, logger=None):
         train_percent, val_percent: integers > 0 summing to 100.
         seed: shuffle seed.
         logger: optional logger for a one-line summary.
+        stratify: balance class presence between train and val (decodes every label once).
 
     Returns:
         (n_train, n_val).
@@ -84,7 +131,10 @@ def split_dataset(root, train_percent, val_percent, seed=0, logger=None):
     if len(pool) < 2:
         raise DatasetError(f"{root}: found {len(pool)} sample(s) in {source}; a split needs at least 2.",
                            hint="add image/label pairs")
-    train, val = seeded_split(pool, train_percent, seed)
+    if stratify:
+        train, val = stratified_split(pool, [_label_classes(root, line) for line in pool], train_percent, seed)
+    else:
+        train, val = seeded_split(pool, train_percent, seed)
     for split, lines in (("train", train), ("val", val)):
         path = list_path(root, split)
         backup(path)
