@@ -98,12 +98,14 @@ class SegDatasetChecker(BaseDatasetChecker):
             warnings.append(f"{len(overlap)} image(s) are listed in both train.txt and val.txt "
                             f"(e.g. {sorted(overlap)[0]}): validation scores will be optimistic")
         seen = {s: {i for i in stats.present_ids() if stats.images[s][i]} for s in SPLITS}
+        resplit = f"python -m dataset_tools.seg_split {self.config['Global']['dataset_dir']} --train 80 --val 20 " \
+                  "--stratify"
         if seen["val"] - seen["train"]:
             warnings.append(f"class ids {doctor.id_ranges(seen['val'] - seen['train'])} occur in val.txt but never "
-                            "in train.txt: the model cannot learn them (re-split, e.g. CheckDataset.split)")
+                            f"in train.txt: the model cannot learn them (re-split: {resplit})")
         if seen["train"] - seen["val"] and seen["val"]:
             warnings.append(f"class ids {doctor.id_ranges(seen['train'] - seen['val'])} never occur in val.txt: "
-                            "their IoU will not be measured")
+                            f"their IoU will not be measured (re-split: {resplit})")
         for text in warnings:
             self.logger.warning(text)
         return warnings
