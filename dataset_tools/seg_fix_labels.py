@@ -30,6 +30,7 @@ def _values(text):
 
 
 def main(argv=None):
+    """Command-line entry point; returns the exit code (0 ok, 1 with a one-line error on stderr)."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n", 1)[1],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("dataset_dir")

@@ -14,6 +14,7 @@ from paddlex_train.tasks.semantic_segmentation.checks.labelme import convert_lab
 
 
 def main(argv=None):
+    """Command-line entry point; returns the exit code (0 ok, 1 with a one-line error on stderr)."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("dataset_dir", help="folder with train_anno_list.txt / val_anno_list.txt")
     p.add_argument("--out", help="write the SegDataset here instead of into DATASET_DIR")
@@ -23,7 +24,7 @@ def main(argv=None):
     except PxtError as e:
         print(f"Error: {e.one_line()}", file=sys.stderr)
         return 1
-    print(f"Converted: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" -> {args.out or args.dataset_dir}")
+    print("Converted: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" -> {args.out or args.dataset_dir}")
     return 0
 
 

@@ -15,6 +15,7 @@ from paddlex_train.tasks.semantic_segmentation.checks.split import split_dataset
 
 
 def main(argv=None):
+    """Command-line entry point; returns the exit code (0 ok, 1 with a one-line error on stderr)."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("dataset_dir")
     p.add_argument("--train", type=int, required=True, help="train percent (> 0)")
