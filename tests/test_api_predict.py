@@ -191,3 +191,11 @@ def test_create_model_accepts_a_directory_as_name(model_dir, images):
     assert model.model_name == "PP-LiteSeg-T"
     (res,) = model.predict(images[0])
     np.testing.assert_array_equal(res["pred"][0], reference_predict(model_dir, _rgb(images[0])))
+
+
+def test_checkpoint_dir_instead_of_inference_dir_names_the_right_one(model_dir):
+    from paddlex_train import create_model
+    from paddlex_train.errors import PxtError
+
+    with pytest.raises(PxtError, match="set it to .*inference"):
+        create_model("PP-LiteSeg-T", model_dir=model_dir.parent, device="cpu")

@@ -68,6 +68,10 @@ def read_inference_dir(model_dir, what="Predict.model_dir"):
                             "or point it at an existing exported inference directory")
     yml = model_dir / INFERENCE_YML
     if not yml.is_file():
+        nested = model_dir / "inference"
+        if (nested / INFERENCE_YML).is_file():  # e.g. best_model/ given instead of best_model/inference/
+            raise PxtError(f"{what} {model_dir} holds no {INFERENCE_YML}, but {nested} does.",
+                           hint=f"set it to {nested}")
         raise _missing_dir_error(model_dir, what)
     try:
         raw = yaml.safe_load(yml.read_text(encoding="utf-8"))
