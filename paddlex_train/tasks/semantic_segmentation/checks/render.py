@@ -30,6 +30,8 @@ def demo_names(entries, limit=MAX_SAMPLES):
 
 def _tick_label(i, names):
     name = names.get(i)
+    if name and len(name) > 28:
+        name = name[:26] + "..."
     return f"{i} {name}" if name else str(i)
 
 
@@ -45,7 +47,9 @@ def draw_histogram(images, names, path):
     ids = sorted({int(i) for s in SPLITS for i in np.flatnonzero(images[s]) if i != 255} | {0})
     x = np.arange(len(ids))
     width = max(8.0, len(ids) / 5 + (len(ids) * 0.35 if names else 0))
-    fig = Figure(figsize=(min(width, 60.0), 5), dpi=120)
+    longest = max(len(_tick_label(i, names)) for i in ids) if names else 0
+    label_in = 0.55 + 0.065 * longest  # room for the (rotated) tick labels and the axis label, in inches
+    fig = Figure(figsize=(min(width, 60.0), 4.4 + label_in), dpi=120)
     ax = fig.add_subplot()
     for offset, split, colour in ((-0.2, SPLITS[0], "tab:blue"), (0.2, SPLITS[1], "tab:orange")):
         ax.bar(x + offset, images[split][ids], width=0.4, label=split, color=colour)
@@ -53,12 +57,16 @@ def draw_histogram(images, names, path):
     ax.set_xticklabels([_tick_label(i, names) for i in ids], rotation=90 if names else 0,
                        fontsize=8 if len(ids) > 20 else 10)
     ax.set_xlabel("Label Index" + (" / class name" if names else ""))
-    ax.set_ylabel("Sample Counts (images containing the class)")
+    ax.set_ylabel("Sample Counts")
+    ax.set_title("Images containing each class id", fontsize=10)
     top = max(int(images[s][ids].max()) for s in SPLITS)
     ax.set_ylim(0, max(1, top) * 1.15)  # head room so the legend never hides a bar
     ax.legend(loc="upper right", ncol=2)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of images
-    fig.tight_layout()
+    # Fixed margins sized from the longest tick label: tight_layout would draw the figure twice (~40% slower).
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.8 / fig.get_figwidth(), right=1 - 0.2 / fig.get_figwidth(), top=1 - 0.4 / height,
+                        bottom=label_in / height)
     fig.savefig(path)
     return path
 
