@@ -7,6 +7,7 @@ GPU ?= 0
 STAMP := $(VENV)/.installed-$(GPU)
 DEMO_DIR ?= demo
 DEMO_MODEL := configs/modules/semantic_segmentation/PP-LiteSeg-T.yaml
+DEMO_INST_MODEL := configs/modules/instance_segmentation/SOLOv2.yaml
 PYTEST_ARGS ?=
 
 .PHONY: venv test test-fast demo clean-demo
@@ -30,10 +31,12 @@ test-fast: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) -m dataset_tools.synthetic_seg --out $(DEMO_DIR)/seg_dataset --num 40 --size 128 --seed 0
-	$(PY) main.py -c $(DEMO_MODEL) -o Global.mode=check_dataset -o Global.device=cpu \
+	$(PY) main.py -c $(DEMO_MODEL) -o Global.mode=check_dataset -o Global.device=cpu -o Train.num_classes=4 \
 		-o Global.dataset_dir=$(DEMO_DIR)/seg_dataset -o Global.output=$(DEMO_DIR)/output
 	@echo "check_dataset result: $(DEMO_DIR)/output/check_dataset_result.json"
-	@cat $(DEMO_DIR)/output/check_dataset_result.json
+	$(PY) -m dataset_tools.synthetic_coco --out $(DEMO_DIR)/inst_dataset --num 12 --size 128 --seed 0
+	$(PY) main.py -c $(DEMO_INST_MODEL) -o Global.mode=check_dataset -o Global.device=cpu -o Train.num_classes=3 \
+		-o Global.dataset_dir=$(DEMO_DIR)/inst_dataset -o Global.output=$(DEMO_DIR)/inst_output
 
 clean-demo:
 	rm -rf $(DEMO_DIR)
