@@ -36,7 +36,7 @@ def _trainer(model_name, data_dir, size, batch, num_classes):
 
     def step():
         logits = model(x)
-        loss = sum(loss_computation(logits, y, losses))
+        loss = sum(loss_computation(logits, y, None, losses))
         loss.backward()
         optimizer.step()
         model.clear_gradients()
