@@ -160,3 +160,26 @@ def test_wrong_variant_or_missing_keys_is_a_clear_error(tmp_path):
         ck.load_weights(build("tiny"), tiny)
     with pytest.raises(BackendError, match="not found"):
         ck.load_weights(build("tiny"), str(tmp_path / "nope.pdparams"))
+
+
+def test_weights_by_url_come_through_the_shared_download_cache(tmp_path, monkeypatch):
+    import functools
+    import http.server
+    import threading
+
+    from paddlex_train.utils import download
+
+    served = tmp_path / "served"
+    served.mkdir()
+    ckpt = port_checkpoint(build())
+    paddle.save(ckpt, str(served / "SeaFormer_tiny_pretrained.pdparams"))
+    monkeypatch.setattr(download, "DEFAULT_CACHE", tmp_path / "cache")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/SeaFormer_tiny_pretrained.pdparams"
+        report = ck.load_weights(build(), url)
+    finally:
+        server.shutdown()
+    assert report["loaded"] == len(ckpt) and report["source"].startswith(str(tmp_path / "cache"))
