@@ -76,6 +76,23 @@ REWRITES = {
         ("bbox_num_i = bbox_num[i:i + 1]", "scale_y, scale_x = scale_factor[i][0:1], scale_factor[i][1:2]"),
         "per-image box counts are concatenated with a [1]-shaped placeholder for images without detections, and "
         "the per-image [sx, sy, sx, sy] scale is built by concat (both fail once an image has detections)"),
+    "solov2_seg_single": Rewrite(
+        "ppdet.modeling.heads.solov2_head", "SOLOv2Head.get_seg_single",
+        ("h = paddle.cast(im_shape[0], 'int32')[0]", "w = paddle.cast(im_shape[1], 'int32')[0]",
+         "ind_a = paddle.cast(paddle.shape(kernel_preds)[0], 'int64')",
+         "[keep, paddle.cast(paddle.shape(sum_masks)[0] - 1, 'int64')]",
+         "[keep, paddle.cast(paddle.shape(sum_masks)[0], 'int64')]"),
+        ("h = paddle.cast(im_shape[0:1], 'int32')[0]", "w = paddle.cast(im_shape[1:2], 'int32')[0]",
+         "ind_a = paddle.cast(paddle.shape(kernel_preds)[0:1], 'int64')",
+         "[keep, paddle.cast(paddle.shape(sum_masks)[0:1] - 1, 'int64')]",
+         "[keep, paddle.cast(paddle.shape(sum_masks)[0:1], 'int64')]"),
+        "SOLOv2 inference: image height/width taken from a 1-D im_shape, and the placeholder indices appended "
+        "to empty selections by concat"),
+    "mask_matrix_nms": Rewrite(
+        "ppdet.modeling.layers", "MaskMatrixNMS.__call__",
+        "[keep, paddle.cast(paddle.shape(cate_scores)[0] - 1, 'int64')]",
+        "[keep, paddle.cast(paddle.shape(cate_scores)[0:1] - 1, 'int64')]",
+        "Matrix NMS (SOLOv2) appends a placeholder index to the kept set by concat"),
 }
 
 _ORIGINALS = {}  # key -> (owner objects and attribute, original function)
