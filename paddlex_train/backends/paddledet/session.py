@@ -61,7 +61,9 @@ class StepCallback(Callback):
         if status.get("mode") != "train":
             return
         meters = status["training_staus"].meters or {}
-        loss = float(meters["loss"].value) if "loss" in meters else float("nan")
+        if "loss" not in meters:
+            return  # ppdet records losses on rank 0 only; the other ranks just train
+        loss = float(meters["loss"].value)
         epoch, step, n = status["epoch_id"] + 1, status["step_id"] + 1, status["steps_per_epoch"]
         if not math.isfinite(loss):
             raise TrainingDivergedError(f"Training diverged: the loss is {loss} at epoch {epoch}, iter {step}.",
