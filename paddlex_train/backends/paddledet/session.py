@@ -55,7 +55,7 @@ class StepCallback(Callback):
 
     def reset(self):
         """Clear the epoch's statistics."""
-        self.losses, self.batch_time, self.data_time, self.steps = [], 0.0, 0.0, 0
+        self.losses, self.data_time, self.steps, self._window = [], 0.0, 0, []
 
     def on_step_end(self, status):
         if status.get("mode") != "train":
@@ -71,10 +71,11 @@ class StepCallback(Callback):
                                              "annotations (empty or degenerate polygons)")
         self.losses.append(loss)
         self.steps += 1
-        self.batch_time += status["batch_time"].value
         self.data_time += status["data_time"].value
+        self._window.append(status["batch_time"].value)
         if step % self.log_interval == 0 or step == n:
-            cost = self.batch_time / self.steps
+            cost = sum(self._window) / len(self._window)  # mean step time since the last line, as PaddleSeg logs
+            self._window = []
             left = (n - step) + (self.total_epochs - epoch) * n
             parts = "".join(f", {k}: {float(v.value):.4f}" for k, v in meters.items() if k != "loss")
             self.log(f"[TRAIN] epoch: {epoch}/{self.total_epochs}, iter: {step}/{n}, loss: {loss:.4f}{parts}, "
