@@ -139,6 +139,8 @@ def test_two_cpu_processes(data, tmp_path):
     assert body["done_flag"] is True and (out / "best_model" / "model.pdparams").is_file()
     logs = sorted((out / "distributed_train_logs").glob("workerlog.*"))
     assert len(logs) == 2
+    # rank 1's engine writes its result file aside, never over rank 0's train_result.json
+    assert (out / "distributed_train_logs" / "rank1" / "train_result.json").is_file()
     assert "2 process(es)" in (out / "train.log").read_text()
     assert json.loads((out / "train_result.json").read_text())["models"]["last_1"]["pdparams"] == \
         "iter_2/model.pdparams"

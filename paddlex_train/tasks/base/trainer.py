@@ -66,6 +66,10 @@ class BaseTrainer(ModeRunner):
             body.pop("done_flag", None)
             return body
         is_main = distributed.rank() == 0
+        if not is_main:  # the engine writes <Global.output>/train_result.json after us: keep other ranks away
+            side = self.output / distributed.LOG_DIR_NAME / f"rank{distributed.rank()}"
+            side.mkdir(parents=True, exist_ok=True)
+            self.config.data["Global"]["output"] = str(side)
         handler = add_file_handler(self.output / "train.log") if is_main else None
         stdout = sys.stdout
         if is_main:  # suites print their messages: copy them into train.log as well
