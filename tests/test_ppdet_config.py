@@ -78,3 +78,40 @@ def test_metrics_perfect_and_empty(tmp_path_factory, caplog):
         empty = coco_metrics(str(ann), [], [])
     assert empty["AP"] == 0.0 and set(empty["per_category_AP"]) == {"circle", "rectangle", "triangle"}
     assert "predicted no instance" in caplog.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["local", "url"])
+def test_pretrained_weights_local_file_and_url(how, tmp_path_factory, tmp_path, monkeypatch):
+    """Train.pretrain_weight_path (local file or URL from a loopback server) really loads into the model."""
+    import numpy as np
+    import paddle
+    from ppdet.core.workspace import create
+
+    from paddlex_train.backends.paddledet.config import DetSettings, build_config
+    from paddlex_train.backends.paddledet.runners import make_session
+    from paddlex_train.config.loader import load_config
+    from tests.conftest import INST_CONFIG_DIR
+    from tests.predict_fixtures import LoopbackServer
+
+    data = coco_set(tmp_path_factory)
+    cfg = build_config("MaskRCNN-ResNet50-FPN", data, DetSettings(num_classes=3))
+    paddle.seed(123)
+    weights = create(cfg.architecture).state_dict()
+    (tmp_path / "www").mkdir()
+    paddle.save(weights, str(tmp_path / "www" / "w.pdparams"))
+    server = LoopbackServer(tmp_path / "www") if how == "url" else None
+    value = f"{server.url}/w.pdparams" if server else str(tmp_path / "www" / "w.pdparams")
+    monkeypatch.setenv("PADDLEX_TRAIN_CACHE", str(tmp_path / "cache"))
+    try:
+        config = load_config(INST_CONFIG_DIR / "MaskRCNN-ResNet50-FPN.yaml", [
+            "Global.device=cpu", f"Global.dataset_dir={data}", "Train.num_classes=3", "Train.epochs_iters=1",
+            "Train.input_shape=[64,64]", f"Train.pretrain_weight_path={value}"])
+        session = make_session(config, tmp_path / "out", lambda msg: None)
+    finally:
+        if server:
+            server.close()
+    name = "backbone.conv1.conv1.conv.weight"
+    loaded = session.trainer.model.state_dict()[name].numpy()
+    np.testing.assert_array_equal(loaded, weights[name].numpy())
+    assert session.cfg["ResNet"]["freeze_norm"] is not False  # pretrained: ppdet's frozen BN is kept
