@@ -85,7 +85,10 @@ class InstCOCOMetric(COCOMetric):
         self.metrics = None
 
     def accumulate(self):
-        segm = self.results["mask"] + self.results["segm"]
+        # ppdet pads an image without detections with one score-0 placeholder box/mask; it is not a prediction.
+        real = lambda rows: [r for r in rows if r.get("score", 0) > 0]  # noqa: E731
+        self.results["bbox"] = real(self.results["bbox"])
+        segm = real(self.results["mask"] + self.results["segm"])
         if self.output_eval:
             for name, res in (("bbox.json", self.results["bbox"]), ("mask.json", segm)):
                 with open(os.path.join(self.output_eval, name), "w", encoding="utf-8") as f:
