@@ -35,6 +35,9 @@ def test_train_evaluate_export(model, data, tmp_path):
     for rel in ("best_model/model.pdparams", "best_model/model.pdstates", "best_model/inference/inference.yml",
                 "iter_2/model.pdopt", "iter_2/inference/inference.pdmodel", "train.log", "results.csv"):
         assert (out / rel).is_file(), rel
+    best_inf, last_inf = out / "best_model" / "inference", out / "iter_2" / "inference"
+    for name in ("inference.pdmodel", "inference.pdiparams", "inference.yml"):
+        assert (best_inf / name).read_bytes() == (last_inf / name).read_bytes()
     run_ok(*seg_args(model, "evaluate", data, out))
     metrics = read_result(out, "evaluate")["metrics"]
     assert set(metrics) == {"mIoU", "Acc", "Kappa", "Dice"}

@@ -110,3 +110,23 @@ class TrainResultBook:
     def write(self, done=False):
         """Write train_result.json atomically; returns its path."""
         return write_json_atomic(self.output / "train_result.json", self.payload(done))
+
+
+def copy_dir_files(files, src_dir, dst_dir):
+    """Copy every file of `src_dir` into `dst_dir` (each through atomic_file) and re-map `files` onto the copies.
+
+    Used to give best_model/ the inference model just exported for the same weights, instead of exporting twice.
+
+    Args:
+        files: {role: path}; roles whose path lies in src_dir are returned with the path in dst_dir.
+
+    Returns:
+        {role: path in dst_dir}.
+    """
+    src_dir, dst_dir = Path(src_dir), Path(dst_dir)
+    dst_dir.mkdir(parents=True, exist_ok=True)
+    for item in src_dir.iterdir():
+        if item.is_file():
+            with atomic_file(dst_dir / item.name) as tmp:
+                shutil.copyfile(item, tmp)
+    return {role: dst_dir / Path(p).name for role, p in files.items() if Path(p).parent == src_dir}

@@ -22,7 +22,8 @@ that speaks this interface (the "TrainSession" contract):
 Class attributes configure the layout: `checkpoint_dir` ("iter_{}" for PaddleSeg, "{}" for per-epoch dirs),
 `best_dir` ("best_model"), `keep_last` (5). The template owns the loop order: train unit → NaN guard → progress
 line every Train.log_interval → every Train.eval_interval (and at the end) evaluate, save `checkpoint_dir`,
-save `best_dir` on improvement, export both, rewrite train_result.json (done_flag false), results.csv, curves.png.
+save `best_dir` on improvement, export (best_dir gets a copy of that export), rewrite train_result.json
+(done_flag false), results.csv, curves.png.
 """
 import json
 import re
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from ...log import add_file_handler, remove_handler
 from ...training import distributed
-from ...training.checkpoint import CheckpointKeeper, TrainResultBook
+from ...training.checkpoint import CheckpointKeeper, TrainResultBook, copy_dir_files
 from ...training.guard import check_finite
 from ...training.history import History
 from ...training.progress import Progress, Tee
@@ -138,12 +139,14 @@ class BaseTrainer(ModeRunner):
         directory = self.output / self.checkpoint_dir.format(unit)
         improved = best is None or score > best[1]
         files = s.save_checkpoint(directory, unit, score, best=False)
-        files.update(s.export(directory / "inference"))
+        exported = s.export(directory / "inference")
+        files.update(exported)
         keeper.add(unit, directory, (files, score))
         if improved:
             best_path = self.output / self.best_dir
             best_files = s.save_checkpoint(best_path, unit, score, best=True)
-            best_files.update(s.export(best_path / "inference"))
+            # same weights as the checkpoint just exported: copy its inference files instead of exporting again
+            best_files.update(copy_dir_files(exported, directory / "inference", best_path / "inference"))
             best = (best_files, score)
             self.logger.info(f"[EVAL] The model with the best validation {s.score_name} ({score:.4f}) "
                              f"was saved at {s.unit_name} {unit}.")
