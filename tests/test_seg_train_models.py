@@ -1,5 +1,7 @@
-"""Every PaddleSeg architecture: train 2 iterations on 64x64 images, evaluate, export, and the exported
-program's argmax equals the dynamic graph's (paddle.inference). Parametrised over the arch files."""
+"""Every PaddleSeg architecture: train 2 iterations on 64x64 images (the run evaluates and exports itself), and the
+exported program's argmax equals the dynamic graph's (paddle.inference). Parametrised over the arch files.
+The evaluate and export modes are run as separate commands for one CNN and one transformer (FULL_MODES) to keep
+the suite's time down; they use the same code as the in-training evaluation and export."""
 import json
 import time
 
@@ -12,6 +14,7 @@ from seg_helpers import ARCH_DIR, run_ok, seg_args, static_vs_dynamic
 MODELS = sorted(p.stem for p in ARCH_DIR.glob("*.yaml") if not p.stem.startswith("SeaFormer"))
 # Swin cannot be exported with dynamic H/W: these arch files carry export.input_shape; tests shrink it to 64.
 FIXED_EXPORT = {"MaskFormer_tiny", "MaskFormer_small"}
+FULL_MODES = {"PP-LiteSeg-T", "MaskFormer_tiny"}
 TIMES = {}
 
 
@@ -38,16 +41,17 @@ def test_train_evaluate_export(model, data, tmp_path):
     best_inf, last_inf = out / "best_model" / "inference", out / "iter_2" / "inference"
     for name in ("inference.pdmodel", "inference.pdiparams", "inference.yml"):
         assert (best_inf / name).read_bytes() == (last_inf / name).read_bytes()
-    run_ok(*seg_args(model, "evaluate", data, out))
-    metrics = read_result(out, "evaluate")["metrics"]
-    assert set(metrics) == {"mIoU", "Acc", "Kappa", "Dice"}
-    exp = tmp_path / "exp"
-    run_ok(*seg_args(model, "export", data, exp, f"Export.weight_path={out / 'best_model' / 'model.pdparams'}",
-                     *shape))
-    assert (exp / "inference.pdmodel").is_file()
+    assert "[EVAL] iter 2: mIoU" in (out / "train.log").read_text()
     fixed = [1, 3, 64, 64] if model in FIXED_EXPORT else None
+    exported = best_inf
+    if model in FULL_MODES:
+        run_ok(*seg_args(model, "evaluate", data, out))
+        assert set(read_result(out, "evaluate")["metrics"]) == {"mIoU", "Acc", "Kappa", "Dice"}
+        exported = tmp_path / "exp"
+        run_ok(*seg_args(model, "export", data, exported, f"Export.weight_path={out / 'best_model' / 'model.pdparams'}",
+                         *shape))
     for static, optimised, dynamic, decisive in static_vs_dynamic(out / "best_model" / "model.pdparams", model,
-                                                                  data, exp, input_shape=fixed):
+                                                                  data, exported, input_shape=fixed):
         assert static.dtype == np.int32 and static.shape == dynamic.shape
         assert (static == dynamic).all()
         assert (optimised == dynamic)[decisive].all()

@@ -22,6 +22,7 @@ def test_first_10_losses_equal_paddleseg_core_train(tmp_path, monkeypatch):
     (tmp_path / "ours").mkdir()
     session = SegTrainSession(config, tmp_path / "ours", lambda m: None)
     ours = [session.run_unit(i)["loss"] for i in range(1, 11)]
+    session.close()  # stop its loader thread before the RNG is re-seeded for the other run
 
     core_train = importlib.import_module("paddleseg.core.train")
     seed_everything(7)  # the same order of RNG use as SegTrainSession: seed, model, loss, optimizer, datasets

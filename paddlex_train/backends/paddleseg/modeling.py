@@ -2,7 +2,10 @@
 
 These are the PaddleSeg-specific parts shared by our train loop (session.py), the evaluator and the exporter.
 """
+import queue
+import random
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -71,37 +74,76 @@ def load_weights(model, path, log, what="weights"):
 
 
 class BatchStream:
-    """Endless batches in PaddleSeg's order (DistributedBatchSampler, shuffle, drop_last), loaded synchronously.
+    """Endless batches in PaddleSeg's order (DistributedBatchSampler, shuffle, drop_last), prepared one or two
+    steps ahead by a background thread, as paddle's DataLoader does for PaddleSeg's own loop.
 
-    Synchronous loading keeps every random draw of the augmentations in this thread, so a run re-seeded at a
-    checkpoint continues exactly like an uninterrupted one; `position(done)` skips to any iteration.
+    All augmentation randomness (python `random`, numpy) is drawn in that one thread, in batch order. At the
+    batch numbers in `reseed_points` the thread re-seeds those generators with `seed + k` before preparing batch
+    k + 1; since the points are fixed in advance (the checkpoint iterations), an interrupted run resumed from
+    a checkpoint draws exactly the same augmentations as an uninterrupted run, whatever the thread timing.
+
+    Args:
+        dataset: a PaddleSeg dataset.
+        batch_size: samples per process and step.
+        start: batches already consumed (resume).
+        seed: base seed of the re-seeding.
+        reseed_points: batch numbers after which the augmentation generators are re-seeded.
+        prefetch: batches prepared ahead.
     """
 
-    def __init__(self, dataset, batch_size):
+    def __init__(self, dataset, batch_size, start=0, seed=0, reseed_points=(), prefetch=2):
         self.dataset = dataset
         self.sampler = DistributedBatchSampler(dataset, batch_size=batch_size, shuffle=True, drop_last=True)
         if len(self.sampler) == 0:
             raise BackendError(f"The training set has {len(dataset)} samples, fewer than Train.batch_size="
                                f"{batch_size} per process.", hint="lower Train.batch_size or add samples")
-        self._it = iter(self.sampler)
+        self.seed, self.reseed_points = seed, set(reseed_points)
+        self._queue = queue.Queue(maxsize=prefetch)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, args=(start,), daemon=True, name="batch-stream")
+        self._thread.start()
 
-    def position(self, done):
-        """Continue as if `done` batches had been drawn (epochs are re-shuffled by epoch number)."""
+    def _indices(self, done):
+        """Batch index lists from batch number `done` on, re-shuffling each epoch by its number."""
         epochs, within = divmod(done, len(self.sampler))
         self.sampler.set_epoch(epochs)
-        self._it = iter(self.sampler)
+        it = iter(self.sampler)
         for _ in range(within):
-            next(self._it)
+            next(it)
+        while True:
+            for indices in it:
+                yield indices
+            it = iter(self.sampler)
+
+    def _work(self, start):
+        try:
+            for k, indices in enumerate(self._indices(start), start=start):
+                if k in self.reseed_points:
+                    random.seed(self.seed + k)
+                    np.random.seed((self.seed + k) % (2 ** 32))
+                batch = default_collate_fn([self.dataset[i] for i in indices])
+                while not self._stop.is_set():
+                    try:
+                        self._queue.put(batch, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if self._stop.is_set():
+                    return
+        except Exception as e:  # handed to the training thread, which raises it
+            self._queue.put(e)
 
     def next(self):
         """The next batch as a dict of tensors (same structure as paddle's DataLoader gives)."""
-        try:
-            indices = next(self._it)
-        except StopIteration:
-            self._it = iter(self.sampler)
-            indices = next(self._it)
-        batch = default_collate_fn([self.dataset[i] for i in indices])
+        batch = self._queue.get()
+        if isinstance(batch, Exception):
+            raise batch
         return _to_tensors(batch)
+
+    def close(self):
+        """Stop the background thread."""
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 def _to_tensors(node):

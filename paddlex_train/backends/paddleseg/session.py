@@ -65,9 +65,11 @@ class SegTrainSession:
             fleet.init(is_collective=True)
             self.opt = fleet.distributed_optimizer(self.optimizer)
             self.net = fleet.distributed_model(self.model)
-        self.stream = BatchStream(self.train_dataset, self.batch_size)
+        # the loader thread re-seeds the augmentations at every checkpoint iteration (and at a resume point)
+        points = {u for u in range(self.start, self.total + 1) if u % t["eval_interval"] == 0 or u == self.start}
+        self.stream = BatchStream(self.train_dataset, self.batch_size, self.start, self.seed,
+                                  points - {0} if not self.start else points)
         if self.start:
-            self.stream.position(self.start)
             self.reseed(self.start)
         self.model.train()
 
@@ -124,10 +126,10 @@ class SegTrainSession:
                                  self.label_names, self.export_shape)
 
     def reseed(self, unit):
-        seed_everything(self.seed + unit)
+        paddle.seed(self.seed + unit)  # the model's randomness; the augmentations are re-seeded by BatchStream
 
     def close(self):
-        pass
+        self.stream.close()
 
     # --- resume -----------------------------------------------------------------------------------------------
     def _restore(self, resume_path):
