@@ -5,11 +5,14 @@ scheduler.step, clear_gradients), so losses match PaddleSeg's loop for the same 
 (tests/test_seg_train_parity.py), but it is callable one iteration at a time.
 """
 import importlib
+import os
+import time
 from pathlib import Path
 
 import paddle
 
 from ...errors import ConfigError
+from ...device import parse_device
 from ...training import distributed
 from ...training.checkpoint import atomic_file
 from ...training.seed import seed_everything
@@ -76,8 +79,6 @@ class SegTrainSession:
     # --- the TrainSession contract -------------------------------------------------------------------------
     def run_unit(self, unit):
         """One iteration, in paddleseg.core.train's order."""
-        import time
-
         t0 = time.perf_counter()
         data = self.stream.next()
         reader_cost = time.perf_counter() - t0
@@ -153,7 +154,11 @@ class SegTrainSession:
                               f"({len(report['missing'])} missing, {len(report['mismatched'])} mismatched tensors).",
                               hint="resume only from checkpoints of the same model and class count")
         self.optimizer.set_state_dict(paddle.load(str(opt)))
-        self.start = int(info.get("iter") or directory.name.rpartition("_")[2])
+        unit = info.get("iter") or directory.name.rpartition("_")[2]
+        if not str(unit).isdigit():
+            raise ConfigError(f"Train.resume_path={resume_path}: cannot tell the iteration (no model.pdstates and "
+                              f"the directory is not named iter_N).", hint="point at an iter_N directory")
+        self.start = int(unit)
         self.best_score = info.get("best_mIoU")
         self.log(f"Resumed from {directory} at iter {self.start} (best mIoU so far: {self.best_score})")
         if self.start >= self.total:
@@ -163,13 +168,9 @@ class SegTrainSession:
 
 def _place(device_text):
     """paddle.set_device argument of this process: its local accelerator id, or cpu."""
-    from ...device import parse_device
-
     device = parse_device(device_text)
     if device.type == "cpu":
         return "cpu"
-    if distributed.world_size() > 1:
-        import os
-
+    if distributed.world_size() > 1:  # the launcher gives each worker its device in FLAGS_selected_gpus
         return f"{device.type}:{os.environ.get('FLAGS_selected_gpus', '0').split(',')[0]}"
     return device.paddle_place()
