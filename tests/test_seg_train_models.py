@@ -46,7 +46,13 @@ def test_train_evaluate_export(model, data, tmp_path):
     exported = best_inf
     if model in FULL_MODES:
         run_ok(*seg_args(model, "evaluate", data, out))
-        assert set(read_result(out, "evaluate")["metrics"]) == {"mIoU", "Acc", "Kappa", "Dice"}
+        result = read_result(out, "evaluate")
+        assert set(result["metrics"]) == {"mIoU", "Acc", "Kappa", "Dice"}
+        names = (data / "class_name.txt").read_text().split()
+        assert list(result["class_metrics"]) == names  # keyed by the data set's class names
+        assert set(result["class_metrics"][names[0]]) >= {"IoU", "accuracy", "precision", "recall"}
+        for name in ("confusion_matrix.csv", "confusion_matrix_normalized.csv", "confusion_matrix.png"):
+            assert (out / name).is_file()
         exported = tmp_path / "exp"
         run_ok(*seg_args(model, "export", data, exported, f"Export.weight_path={out / 'best_model' / 'model.pdparams'}",
                          *shape))
