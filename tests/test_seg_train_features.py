@@ -59,6 +59,9 @@ def test_resume_continues_the_same_run(data, full_run, tmp_path):
     _train_and_kill_after_first_save(seg_args(MODEL, "train", data, out, "Train.epochs_iters=4",
                                               "Train.eval_interval=2", *TINY), out)
     assert not (out / "iter_4").exists()
+    interrupted = read_result(out, "train")  # rewritten after every save, done_flag false until the end
+    assert interrupted["done_flag"] is False and interrupted["models"]["last_1"]["pdparams"] == "iter_2/model.pdparams"
+    assert not list(out.rglob(".*.tmp*"))  # no half-written temporary files left behind
     run_ok(*seg_args(MODEL, "train", data, out, "Train.epochs_iters=4", "Train.eval_interval=2",
                      f"Train.resume_path={out / 'iter_2'}", *TINY))
     a, b = _load(full_run / "iter_4" / "model.pdparams"), _load(out / "iter_4" / "model.pdparams")
