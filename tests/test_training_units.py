@@ -100,3 +100,15 @@ def test_confusion_files(tmp_path):
     rows = list(csv.reader(open(files["normalized_csv"])))
     assert rows[1] == ["a", "0.7500", "0.2500"] and rows[2] == ["b", "0.0000", "0.0000"]
     assert files["png"].is_file()
+
+
+def test_single_device_is_selected_by_visible_devices_variable():
+    env = {}
+    assert distributed.restrict_to_single_device(parse_device("gpu:3"), env) is True
+    assert env == {"CUDA_VISIBLE_DEVICES": "3"}
+    assert distributed.local_place(parse_device("gpu:3"), env) == "gpu:0"
+    user = {"CUDA_VISIBLE_DEVICES": "2,3"}  # the user's own choice wins
+    assert distributed.restrict_to_single_device(parse_device("gpu:1"), user) is False
+    assert distributed.local_place(parse_device("gpu:1"), user) == "gpu:1"
+    assert distributed.restrict_to_single_device(parse_device("gpu:0,1"), {}) is False
+    assert distributed.local_place(parse_device("cpu"), {}) == "cpu"

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..device import VISIBLE_DEVICES_ENV
 from ..errors import BackendError
 
 WORKER_ENV = "PADDLEX_TRAIN_WORKER"
@@ -29,6 +30,34 @@ def world_size():
 def is_worker():
     """True inside a process started by `launch`."""
     return os.environ.get(WORKER_ENV) == "1"
+
+
+def restrict_to_single_device(device, environ=None):
+    """For one accelerator id (`gpu:3`), hide the others as PaddleX does (CUDA_VISIBLE_DEVICES=3, or the XPU/NPU/
+    MLU variable), before paddle initialises the device runtime. A variable the user already set is respected.
+
+    Returns:
+        True when the variable was set here (the process then addresses its device as id 0).
+    """
+    environ = os.environ if environ is None else environ
+    name = VISIBLE_DEVICES_ENV.get(device.type)
+    if not name or len(device.ids) != 1 or is_worker() or name in environ:
+        return False
+    environ[name] = str(device.ids[0])
+    return True
+
+
+def local_place(device, environ=None):
+    """The `paddle.set_device` argument of this process for `device` ('cpu', 'gpu:0', ...)."""
+    environ = os.environ if environ is None else environ
+    if device.type == "cpu":
+        return "cpu"
+    if world_size() > 1:  # the launcher gives each worker its device in FLAGS_selected_<type>s
+        return f"{device.type}:{environ.get(f'FLAGS_selected_{device.type}s', '0').split(',')[0]}"
+    name = VISIBLE_DEVICES_ENV.get(device.type)
+    if device.ids and name and environ.get(name) == str(device.ids[0]):
+        return f"{device.type}:0"  # only that device is visible
+    return device.paddle_place()
 
 
 def launch_command(device, output, argv=None, python=None):

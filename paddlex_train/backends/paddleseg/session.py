@@ -5,7 +5,6 @@ scheduler.step, clear_gradients), so losses match PaddleSeg's loop for the same 
 (tests/test_seg_train_parity.py), but it is callable one iteration at a time.
 """
 import importlib
-import os
 import time
 from pathlib import Path
 
@@ -167,10 +166,5 @@ class SegTrainSession:
 
 
 def _place(device_text):
-    """paddle.set_device argument of this process: its local accelerator id, or cpu."""
-    device = parse_device(device_text)
-    if device.type == "cpu":
-        return "cpu"
-    if distributed.world_size() > 1:  # the launcher gives each worker its device in FLAGS_selected_gpus
-        return f"{device.type}:{os.environ.get('FLAGS_selected_gpus', '0').split(',')[0]}"
-    return device.paddle_place()
+    """paddle.set_device argument of this process."""
+    return distributed.local_place(parse_device(device_text))

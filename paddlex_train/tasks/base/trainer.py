@@ -56,6 +56,10 @@ class BaseTrainer(ModeRunner):
         """Build the backend's TrainSession (see the module docstring)."""
         raise NotImplementedError
 
+    def run(self):
+        distributed.restrict_to_single_device(self.device)  # must precede the device runtime's start
+        return super().run()
+
     def dump_config(self):
         if distributed.rank() == 0:
             super().dump_config()
