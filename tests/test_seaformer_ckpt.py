@@ -183,3 +183,16 @@ def test_weights_by_url_come_through_the_shared_download_cache(tmp_path, monkeyp
     finally:
         server.shutdown()
     assert report["loaded"] == len(ckpt) and report["source"].startswith(str(tmp_path / "cache"))
+
+
+def test_generic_weight_loader_converts_port_names(tmp_path):
+    """Train.pretrain_weight_path / Evaluate.weight_path go through modeling.load_weights: a port-named file must
+    load completely there too (the convert_state_dict hook)."""
+    from paddlex_train.backends.paddleseg.modeling import load_weights
+
+    ckpt = port_checkpoint(build())
+    path = tmp_path / "model.pdparams"
+    paddle.save(ckpt, str(path))
+    report = load_weights(build(), path, log=lambda msg: None)
+    assert len(report["matched"]) == len(ckpt)
+    assert not report["missing"] and not report["unexpected"]

@@ -60,6 +60,10 @@ def load_weights(model, path, log, what="weights"):
     state = paddle.load(str(path))
     if not isinstance(state, dict):
         raise BackendError(f"{path} is not a PaddlePaddle state dict (.pdparams).", hint="pass a model.pdparams file")
+    # Models whose released checkpoints use other parameter names (SeaFormer: PaddleSeg's port) rename them here.
+    convert = getattr(model, "convert_state_dict", None)
+    if callable(convert):
+        state = convert(state)
     model_state = model.state_dict()
     report = compare_keys(param_shapes(model_state), param_shapes(state))
     if hasattr(model, "backbone"):
