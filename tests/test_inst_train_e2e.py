@@ -77,6 +77,16 @@ def test_evaluate_export_predict(trained, data, tmp_path):
         for box in body["boxes"]:
             assert set(box) == {"cls_id", "label", "score", "coordinate"}
 
+    counts = {}
+    for threshold in (0.0, 1.0):  # Predict.threshold reaches the predictor: 0 keeps every instance, 1 none
+        out = tmp_path / f"pred_t{threshold}"
+        proc = run_main(*_args(data, out, "predict", "-o", f"Predict.model_dir={exp}", "-o",
+                               f"Predict.input={data / 'images'}", "-o", f"Predict.threshold={threshold}"), env=ENV)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        counts[threshold] = sum(len(json.loads((out / e["json"]).read_text())["res"]["boxes"])
+                                for e in read_result(out, "predict")["results"])
+    assert counts[1.0] == 0 and counts[0.0] > 0
+
 
 @pytest.mark.slow
 def test_resume_continues_at_next_epoch(trained, data):

@@ -39,6 +39,10 @@ def _percent(v):
     return None if 0 < v < 100 else "must be between 0 and 100 (exclusive)"
 
 
+def _unit_interval(v):
+    return None if 0 <= v <= 1 else "must be between 0 and 1"
+
+
 def _mode(v):
     return None if v in MODES else f"must be one of {', '.join(MODES)}"
 
@@ -107,6 +111,8 @@ SCHEMA = {
         "model_dir": Key(STR, None, nullable=True, doc="exported inference directory"),
         "input": Key(STR + LIST, None, nullable=True, doc="image path, directory, URL or list of them"),
         "target_size": Key(INT + LIST, None, nullable=True, check=_target_size, doc="-1, int or [w, h]"),
+        "threshold": Key(FLOAT, None, nullable=True, check=_unit_interval,
+                         doc="instance score threshold (null = inference.yml draw_threshold)"),
         "kernel_option": {
             "run_mode": Key(STR, "paddle", doc="inference engine"),
         },

@@ -1,8 +1,10 @@
-"""Global.mode=predict for instance segmentation: the semantic runner's flow (every input saved as
-<stem>_res.json with boxes and RLE masks, and <stem>_res.png with masks, boxes and names drawn)."""
-from ..semantic_segmentation.predictor import SegPredictRunner
+"""Global.mode=predict for instance segmentation: every input saved as <stem>_res.json (boxes and RLE masks) and
+<stem>_res.png (masks, boxes and names drawn); Predict.threshold sets the score threshold."""
+from ...inference.mode_runner import PredictModeRunner
 from .trainer import ArchRequired
 
 
-class InstPredictRunner(ArchRequired, SegPredictRunner):
+class InstPredictRunner(ArchRequired, PredictModeRunner):
     """Predict with the exported model in Predict.model_dir (paddle.inference; ppdet is not imported)."""
+
+    predictor_options = ("threshold",)
