@@ -3,7 +3,7 @@ import os
 import shutil
 from pathlib import Path, PureWindowsPath
 
-from ..errors import DatasetError
+from ..errors import ConfigError, DatasetError
 
 
 def normalise_rel(rel):
@@ -57,3 +57,23 @@ def write_text_keeping_backup(path, text):
         return path
     backup(path)
     return write_text_atomic(path, text)
+
+
+def require_dataset_dir(raw, required=(), hint="run check_dataset first"):
+    """Global.dataset_dir as an existing directory holding every `required` relative path, else a clear error.
+
+    Args:
+        raw: the Global.dataset_dir value (None/empty -> ConfigError).
+        required: relative paths that must exist under it (e.g. 'train.txt', 'annotations/instance_val.json').
+        hint: how to fix a missing required path.
+    """
+    if not raw:
+        raise ConfigError("Global.dataset_dir is not set.", hint="-o Global.dataset_dir=/path/to/dataset")
+    root = Path(raw)
+    if not root.is_dir():
+        raise DatasetError(f"Dataset directory {root} does not exist or is not a directory.",
+                           hint="point -o Global.dataset_dir at the folder holding your data set")
+    for rel in required:
+        if not (root / rel).exists():
+            raise DatasetError(f"{root / rel} does not exist.", hint=hint)
+    return root

@@ -14,6 +14,7 @@ from ...errors import ConfigError, DatasetError
 from ...training import distributed
 from ...training.seed import seed_everything
 from ...training.weights import resolve_weight_file
+from ...utils.fs import require_dataset_dir
 from .config import DetSettings, build_config, check_num_classes, dataset_categories, target_size_from
 
 
@@ -27,22 +28,11 @@ def _place(device):
 
 
 def check_dataset_dir(dataset_dir, splits=("train", "val")):
-    """Raise DatasetError unless `dataset_dir` has images/ and annotations/instance_<split>.json."""
-    if not dataset_dir:
-        raise ConfigError("Global.dataset_dir is not set.", hint="-o Global.dataset_dir=<COCO data set root>")
-    root = Path(dataset_dir)
-    if not root.is_dir():
-        raise DatasetError(f"Global.dataset_dir={dataset_dir} does not exist.",
-                           hint="point it at a COCOInstSegDataset root (run check_dataset first)")
-    for split in splits:
-        ann = root / "annotations" / f"instance_{split}.json"
-        if not ann.is_file():
-            raise DatasetError(f"{ann} does not exist.",
-                               hint="a COCOInstSegDataset needs annotations/instance_train.json and "
+    """Raise unless `dataset_dir` has images/ and annotations/instance_<split>.json; returns its Path."""
+    required = [f"annotations/instance_{split}.json" for split in splits] + ["images"]
+    return require_dataset_dir(dataset_dir, required,
+                               hint="a COCOInstSegDataset needs images/, annotations/instance_train.json and "
                                     "instance_val.json (run check_dataset, with convert/split if needed)")
-    if not (root / "images").is_dir():
-        raise DatasetError(f"{root / 'images'} does not exist.", hint="images go to <dataset_dir>/images/")
-    return root
 
 
 def make_session(config, output, log):

@@ -3,9 +3,8 @@
 Subclasses fill the hooks; the step order, logging, the output folder and the result keys live here once.
 check_dataset never imports paddle.
 """
-from pathlib import Path
-
-from ...errors import ConfigError, DatasetError
+from ...errors import ConfigError
+from ...utils.fs import require_dataset_dir
 from .runner import ModeRunner
 
 
@@ -25,15 +24,8 @@ class BaseDatasetChecker(ModeRunner):
         return self.output / "check_dataset"
 
     def dataset_root(self):
-        """Global.dataset_dir as an existing directory, or a DatasetError saying what to set."""
-        raw = self.config["Global"]["dataset_dir"]
-        if not raw:
-            raise ConfigError("Global.dataset_dir is not set.", hint="-o Global.dataset_dir=/path/to/dataset")
-        root = Path(raw)
-        if not root.is_dir():
-            raise DatasetError(f"Dataset directory {root} does not exist or is not a directory.",
-                               hint="point -o Global.dataset_dir at the folder holding your data set")
-        return root
+        """Global.dataset_dir as an existing directory, or an error saying what to set."""
+        return require_dataset_dir(self.config["Global"]["dataset_dir"])
 
     def execute(self):
         root = self.dataset_root()

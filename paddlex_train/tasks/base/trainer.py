@@ -38,6 +38,7 @@ from ...training.guard import check_finite
 from ...training.history import History
 from ...training.progress import Progress, Tee
 from ...training.vdl import ScalarWriter
+from ...utils.fs import require_dataset_dir
 from .runner import ModeRunner
 
 
@@ -64,7 +65,12 @@ class BaseTrainer(ModeRunner):
         if distributed.rank() == 0:
             super().dump_config()
 
+    # Paths that must exist under Global.dataset_dir before training starts (checked before any relaunch).
+    required_dataset_files = ()
+    dataset_hint = "run check_dataset first"
+
     def execute(self):
+        require_dataset_dir(self.config["Global"]["dataset_dir"], self.required_dataset_files, self.dataset_hint)
         if self.device.is_distributed and not distributed.is_worker():
             distributed.relaunch(self.device, self.output, self.logger.info)
             body = json.loads((self.output / "train_result.json").read_text(encoding="utf-8"))

@@ -7,6 +7,8 @@ class SegTrainer(BaseTrainer):
 
     checkpoint_dir = "iter_{}"
     best_dir = "best_model"
+    required_dataset_files = ("train.txt", "val.txt")
+    dataset_hint = "a SegDataset needs train.txt and val.txt (run check_dataset, with convert/split if needed)"
 
     def make_session(self):
         from ...backends.paddleseg.session import SegTrainSession  # loads paddle; only when training
