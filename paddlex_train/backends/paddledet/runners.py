@@ -4,7 +4,6 @@ They translate the module config (Global/Train/Evaluate/Export sections) into pp
 and check the data set first, so a wrong path or class count is a one-line DatasetError/ConfigError instead of a
 ppdet assertion deep in its loader.
 """
-import os
 from pathlib import Path
 
 import paddle
@@ -16,15 +15,6 @@ from ...training.seed import seed_everything
 from ...training.weights import resolve_weight_file
 from ...utils.fs import require_dataset_dir
 from .config import DetSettings, build_config, check_num_classes, dataset_categories, target_size_from
-
-
-def _place(device):
-    """paddle.set_device argument of this process: its local accelerator id, or cpu."""
-    if device.type == "cpu":
-        return "cpu"
-    if distributed.world_size() > 1:
-        return f"{device.type}:{os.environ.get('FLAGS_selected_gpus', '0').split(',')[0]}"
-    return device.paddle_place()
 
 
 def check_dataset_dir(dataset_dir, splits=("train", "val")):
@@ -42,7 +32,7 @@ def make_session(config, output, log):
 
     g, t = config["Global"], config["Train"]
     device = parse_device(g["device"])
-    paddle.set_device(_place(device))
+    paddle.set_device(distributed.local_place(device))
     seed_everything(int(t["seed"]))
     root = check_dataset_dir(g["dataset_dir"])
     check_num_classes(root, int(t["num_classes"]))
@@ -61,7 +51,7 @@ def make_session(config, output, log):
 
 def _eval_config(model, dataset_dir, num_classes, input_shape, device, output, splits=("val",)):
     root = check_dataset_dir(dataset_dir, splits)
-    paddle.set_device(_place(device))
+    paddle.set_device(distributed.local_place(device))
     settings = DetSettings(num_classes=int(num_classes), device_type=device.type,
                            target_size=target_size_from({"input_shape": input_shape}), save_dir=str(output))
     return build_config(model, root, settings), root
