@@ -36,6 +36,22 @@ def run_main(*args, cwd=None, env=None, timeout=600):
                           env=full_env, capture_output=True, text=True, timeout=timeout)
 
 
+def one_error_line(proc, code=None):
+    """Assert a clean failure of a main.py run and return its single `Error:` line.
+
+    Clean = exit code `code` (any non-zero when None), no traceback anywhere, exactly one line starting with
+    'Error:' on stderr.
+    """
+    if code is None:
+        assert proc.returncode != 0, proc.stdout + proc.stderr
+    else:
+        assert proc.returncode == code, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, proc.stderr
+    return errors[0]
+
+
 def read_result(output_dir, mode):
     """Load `<output>/<mode>_result.json`."""
     return json.loads((Path(output_dir) / f"{mode}_result.json").read_text(encoding="utf-8"))

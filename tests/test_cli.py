@@ -5,23 +5,15 @@ import sys
 
 import pytest
 
-from conftest import REPO, SEG_CONFIG_DIR, INST_CONFIG_DIR, read_result, run_main
+from conftest import INST_CONFIG_DIR, REPO, SEG_CONFIG_DIR, one_error_line, read_result, run_main
 
 SEG = SEG_CONFIG_DIR / "PP-LiteSeg-T.yaml"
-
-
-def _assert_clean_failure(proc, code):
-    assert proc.returncode == code, proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout
-    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1, proc.stderr
-    return errors[0]
 
 
 def test_unknown_key_acceptance(tmp_path):
     out = tmp_path / "out"
     proc = run_main("-c", SEG, "-o", "Global.mode=check_dataset", "-o", "Trian.x=1", "-o", f"Global.output={out}")
-    line = _assert_clean_failure(proc, 2)
+    line = one_error_line(proc, 2)
     assert "Did you mean Train" in line
     result = read_result(out, "check_dataset")
     assert result["done_flag"] is False and result["err_type"] == "ConfigError" and "Trian.x" in result["err_msg"]
@@ -29,29 +21,29 @@ def test_unknown_key_acceptance(tmp_path):
 
 def test_spaces_around_equals(tmp_path):
     proc = run_main("-c", SEG, "-o", "Global.mode", "=", "train", "-o", f"Global.output={tmp_path}")
-    line = _assert_clean_failure(proc, 2)
+    line = one_error_line(proc, 2)
     assert "-o Global.mode=train" in line
 
 
 def test_lower_case_section(tmp_path):
     proc = run_main("-c", SEG, "-o", "global.mode=train", "-o", f"Global.output={tmp_path}")
-    assert "-o Global.mode=train" in _assert_clean_failure(proc, 2)
+    assert "-o Global.mode=train" in one_error_line(proc, 2)
 
 
 def test_missing_config_and_no_config(tmp_path):
-    assert "does not exist" in _assert_clean_failure(run_main("-c", tmp_path / "x.yaml", cwd=tmp_path), 2)
-    assert "No config given" in _assert_clean_failure(run_main(cwd=tmp_path), 2)
+    assert "does not exist" in one_error_line(run_main("-c", tmp_path / "x.yaml", cwd=tmp_path), 2)
+    assert "No config given" in one_error_line(run_main(cwd=tmp_path), 2)
 
 
 def test_bad_device_is_config_error(tmp_path):
     proc = run_main("-c", SEG, "-o", "Global.device=gpu:x", "-o", f"Global.output={tmp_path}")
-    assert "Global.device" in _assert_clean_failure(proc, 2)
+    assert "Global.device" in one_error_line(proc, 2)
 
 
 def test_unavailable_mode_is_clear(tmp_path):
     cfg = INST_CONFIG_DIR / "Mask-RT-DETR-S.yaml"
     proc = run_main("-c", cfg, "-o", "Global.mode=train", "-o", "Global.device=cpu", "-o", f"Global.output={tmp_path}")
-    assert "not available yet" in _assert_clean_failure(proc, 1)
+    assert "not available yet" in one_error_line(proc, 1)
     assert read_result(tmp_path, "train")["done_flag"] is False
 
 

@@ -6,7 +6,7 @@ import os
 import pytest
 import yaml
 
-from conftest import read_result, run_main
+from conftest import one_error_line, read_result, run_main
 from predict_fixtures import build_seg_model, make_images
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -16,14 +16,6 @@ ENV = {"OMP_NUM_THREADS": "1"}
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
     return build_seg_model(tmp_path_factory.mktemp("m") / "inference")
-
-
-def _one_error(proc, code):
-    assert proc.returncode == code, proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout
-    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1, proc.stderr
-    return errors[0]
 
 
 def test_pipeline_cli_with_model_dir_flag(model_dir, tmp_path):
@@ -58,22 +50,22 @@ def test_get_pipeline_config_then_run_it(model_dir, tmp_path):
 
 def test_pipeline_errors_are_one_line(tmp_path):
     img = make_images(tmp_path, n=1)[0]
-    line = _one_error(run_main("--pipeline", "semantic_segmentation", "--input", img, "--device", "cpu",
+    line = one_error_line(run_main("--pipeline", "semantic_segmentation", "--input", img, "--device", "cpu",
                                "--save_path", tmp_path / "o"), 2)
     assert "No model_dir" in line and "Global.mode=train" in line
     assert read_result(tmp_path / "o", "predict")["done_flag"] is False
-    assert "Did you mean semantic_segmentation" in _one_error(run_main("--pipeline", "semantic_segmentaton",
+    assert "Did you mean semantic_segmentation" in one_error_line(run_main("--pipeline", "semantic_segmentaton",
                                                                        "--input", img), 2)
     if importlib.util.find_spec("paddlex_train.inference.instance") is None:
-        assert "not available yet" in _one_error(run_main("--pipeline", "instance_segmentation", "--input", img), 1)
+        assert "not available yet" in one_error_line(run_main("--pipeline", "instance_segmentation", "--input", img), 1)
     else:  # instance prediction exists: the built-in YAML still names no model_dir
-        assert "No model_dir" in _one_error(run_main("--pipeline", "instance_segmentation", "--input", img), 2)
-    assert "--target_size" in _one_error(run_main("--pipeline", "semantic_segmentation", "--input", img,
+        assert "No model_dir" in one_error_line(run_main("--pipeline", "instance_segmentation", "--input", img), 2)
+    assert "--target_size" in one_error_line(run_main("--pipeline", "semantic_segmentation", "--input", img,
                                                   "--target_size", "0,x"), 2)
-    assert "--pipeline only" in _one_error(run_main("--input", img), 2)
+    assert "--pipeline only" in one_error_line(run_main("--input", img), 2)
     bad = tmp_path / "bad.yaml"
     bad.write_text("pipeline_name: semantic_segmentation\nSubModules:\n  SemanticSegmentation:\n    modeldir: x\n")
-    assert "Did you mean model_dir" in _one_error(run_main("--pipeline", bad, "--input", img), 2)
+    assert "Did you mean model_dir" in one_error_line(run_main("--pipeline", bad, "--input", img), 2)
 
 
 def test_pipeline_target_size_precedence(model_dir, tmp_path):

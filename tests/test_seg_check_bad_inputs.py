@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import read_result, run_main
+from conftest import one_error_line, read_result, run_main
 from test_seg_check_helpers import CONFIG, labelme_json, make_dataset, tree_digest, write_pair
 
 
@@ -153,10 +153,8 @@ def test_bad_input_fails_cleanly(tmp_path, case):
     if case in LABELME_CASES:
         args += ["-o", "CheckDataset.convert.enable=True", "-o", "CheckDataset.convert.src_dataset_type=LabelMe"]
     proc = run_main(*args)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout
-    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1 and where in errors[0] and text in errors[0], proc.stderr
+    line = one_error_line(proc, 1)
+    assert where in line and text in line, proc.stderr
     result = read_result(tmp_path / "out", "check_dataset")
     assert result["done_flag"] is False and "\n" not in result["err_msg"]
     assert tree_digest(root) == before

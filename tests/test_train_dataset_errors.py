@@ -1,7 +1,7 @@
 """Train refuses a missing, unset or incomplete Global.dataset_dir with one clear line (before any suite work)."""
 import pytest
 
-from conftest import INST_CONFIG_DIR, SEG_CONFIG_DIR, read_result, run_main
+from conftest import INST_CONFIG_DIR, SEG_CONFIG_DIR, one_error_line, read_result, run_main
 
 CASES = [
     (SEG_CONFIG_DIR / "PP-LiteSeg-T.yaml", "train.txt"),
@@ -9,24 +9,16 @@ CASES = [
 ]
 
 
-def _one_error(proc, code):
-    assert proc.returncode == code, proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout
-    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1, proc.stderr
-    return errors[0]
-
-
 @pytest.mark.parametrize("config,first_missing", CASES, ids=["semantic", "instance"])
 def test_train_dataset_errors(tmp_path, config, first_missing):
     base = ["-c", config, "-o", "Global.mode=train", "-o", "Global.device=cpu", "-o", f"Global.output={tmp_path}"]
-    line = _one_error(run_main(*base, "-o", f"Global.dataset_dir={tmp_path / 'nope'}"), 1)
+    line = one_error_line(run_main(*base, "-o", f"Global.dataset_dir={tmp_path / 'nope'}"), 1)
     assert "nope does not exist" in line and "Global.dataset_dir" in line
     assert read_result(tmp_path, "train")["err_type"] == "DatasetError"
 
-    assert "Global.dataset_dir is not set" in _one_error(run_main(*base, "-o", "Global.dataset_dir=null"), 2)
+    assert "Global.dataset_dir is not set" in one_error_line(run_main(*base, "-o", "Global.dataset_dir=null"), 2)
 
     empty = tmp_path / "empty"
     empty.mkdir()
-    line = _one_error(run_main(*base, "-o", f"Global.dataset_dir={empty}"), 1)
+    line = one_error_line(run_main(*base, "-o", f"Global.dataset_dir={empty}"), 1)
     assert first_missing in line and "check_dataset" in line
