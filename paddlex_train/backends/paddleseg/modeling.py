@@ -181,12 +181,3 @@ def confusion_matrix(model, dataset, num_classes, ignore_index=255, log=None, lo
     if was_training:
         model.train()
     return cm
-
-
-def read_class_names(dataset_dir, num_classes):
-    """Class names from <dataset>/class_name.txt (one per line) when it has num_classes lines, else None."""
-    path = Path(dataset_dir) / "class_name.txt"
-    if not path.is_file():
-        return None
-    names = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    return names if len(names) == num_classes else None

@@ -5,9 +5,10 @@ import paddle
 
 from ...errors import DatasetError
 from ...training.confusion import write_confusion
+from ...utils.class_names import class_name_list
 from . import export as seg_export
 from .metrics import summarise
-from .modeling import build, confusion_matrix, load_weights, read_class_names
+from .modeling import build, confusion_matrix, load_weights
 
 
 def _identity(weight, model_name, num_classes):
@@ -43,7 +44,7 @@ def evaluate_weights(weight, model_name, num_classes, dataset_dir, input_shape, 
                                                             input_shape, log)
     dataset = builder.val_dataset
     cm = confusion_matrix(model, dataset, num_classes, dataset.ignore_index, log, log_interval)
-    names = read_class_names(dataset_dir, num_classes) or [str(i) for i in range(num_classes)]
+    names = class_name_list(dataset_dir, num_classes) or [str(i) for i in range(num_classes)]
     summary = summarise(cm, names)
     files = write_confusion(cm, names, output)
     m = summary["metrics"]
@@ -60,7 +61,7 @@ def export_weights(weight, model_name, num_classes, dataset_dir, input_shape, ex
     model, builder, extras, model_name, num_classes = load_model(weight, model_name, num_classes, dataset_dir,
                                                                  input_shape, log)
     shape = export_shape or extras.get("export", {}).get("input_shape")
-    names = read_class_names(dataset_dir, num_classes) if dataset_dir else None
+    names = class_name_list(dataset_dir, num_classes) if dataset_dir else None
     files = seg_export.export(model, out_dir, builder.config.val_dataset_cfg["transforms"], model_name,
                               num_classes, names, shape)
     log(f"Exported {model_name} to {out_dir} (input shape {shape or 'dynamic'})")

@@ -16,8 +16,9 @@ from ...training import distributed
 from ...training.checkpoint import atomic_file
 from ...training.seed import seed_everything
 from ...training.weights import resolve_weight_file
+from ...utils.class_names import class_name_list
 from . import export as seg_export
-from .modeling import BatchStream, build, confusion_matrix, load_weights, read_class_names
+from .modeling import BatchStream, build, confusion_matrix, load_weights
 from .metrics import summarise
 
 _core_train = importlib.import_module("paddleseg.core.train")
@@ -53,7 +54,7 @@ class SegTrainSession:
         self.val_dataset = builder.val_dataset
         self.val_transforms = builder.config.val_dataset_cfg["transforms"]
         self.export_shape = config.get("Export.input_shape") or extras.get("export", {}).get("input_shape")
-        self.label_names = read_class_names(self.dataset_dir, self.num_classes)
+        self.label_names = class_name_list(self.dataset_dir, self.num_classes)
         self.batch_size = t["batch_size"]
         self.start, self.best_score = 0, None
         if t.get("pretrain_weight_path") and not t.get("resume_path"):

@@ -13,7 +13,8 @@ from .checks.lists import SPLITS, read_lists
 from .checks.render import HistogramPlotter, demo_names
 from .checks.scan import PairJob, scan
 from .checks.split import split_dataset
-from .checks.stats import ClassStats, read_class_names
+from ...utils.class_names import read_class_names
+from .checks.stats import ClassStats
 
 
 def _labelme(root, checker):

@@ -1,33 +1,8 @@
 """Per-class statistics of a scanned SegDataset and the class names that go with them."""
-import re
-from pathlib import Path
-
 import numpy as np
 
 from .doctor import IGNORE
 from .lists import SPLITS
-
-
-def read_class_names(root):
-    """{id: name} from class_name_to_id.txt ('id: name' lines) or else class_name.txt (line i = id i).
-
-    Returns an empty dict when neither exists or cannot be parsed.
-    """
-    root = Path(root)
-    mapping = root / "class_name_to_id.txt"
-    names = {}
-    if mapping.is_file():
-        for line in mapping.read_text(encoding="utf-8", errors="replace").splitlines():
-            m = re.match(r"\s*(\d+)\s*[:\s]\s*(.+?)\s*$", line)
-            if m:
-                names[int(m.group(1))] = m.group(2)
-        if names:
-            return names
-    plain = root / "class_name.txt"
-    if plain.is_file():
-        lines = [ln.strip() for ln in plain.read_text(encoding="utf-8", errors="replace").splitlines()]
-        names = {i: name for i, name in enumerate(lines) if name}
-    return names
 
 
 class ClassStats:
