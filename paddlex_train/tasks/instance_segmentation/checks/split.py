@@ -1,10 +1,10 @@
 """Re-split a COCO instance data set by image: pool both files, seeded shuffle, renumber ids, keep .bak files."""
 import json
-import random
 
 from ....errors import ConfigError, DatasetError
 from ....utils.fs import backup, write_text_atomic
 from ...base.problems import Problems
+from ...base.split import seeded_split
 from .coco import SPLITS, annotation_file, load_json
 
 
@@ -71,13 +71,13 @@ def split_coco(root, train_percent, seed=0, report_path=None):
     if len(pool) < 2:
         raise DatasetError(f"{annotation_file(root, 'train').parent}: {len(pool)} image(s) in all; a split needs "
                            "at least 2.", hint="add images before splitting")
-    random.Random(seed).shuffle(pool)
-    n_train = min(len(pool) - 1, max(1, round(len(pool) * train_percent / 100)))
+    train_pool, val_pool = seeded_split(pool, train_percent, seed)
+    n_train = len(train_pool)
     cats = [categories[k] for k in sorted(categories, key=lambda c: (not isinstance(c, int), c))]
     template = {k: v for k, v in (docs.get("train") or docs["val"]).items()
                 if k not in ("images", "annotations", "categories")}
-    train_images, train_anns = _renumber(pool[:n_train], 1, 1)
-    val_images, val_anns = _renumber(pool[n_train:], n_train + 1, len(train_anns) + 1)
+    train_images, train_anns = _renumber(train_pool, 1, 1)
+    val_images, val_anns = _renumber(val_pool, n_train + 1, len(train_anns) + 1)
     for split, images, anns in (("train", train_images, train_anns), ("val", val_images, val_anns)):
         path = annotation_file(root, split)
         doc = dict(template, images=images, annotations=anns, categories=cats)

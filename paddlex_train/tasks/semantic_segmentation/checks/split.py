@@ -7,24 +7,10 @@ from PIL import Image
 
 from ....errors import DatasetError
 from ....utils.fs import backup, write_text_atomic
+from ...base.split import seeded_split
 from .lists import SPLITS, list_path, resolve_in
 
 _IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
-
-
-def seeded_split(items, train_percent, seed):
-    """Shuffle `items` with Random(seed) and cut at round(n * train_percent / 100), keeping both sides non-empty.
-
-    Returns:
-        (train, val) lists. Deterministic for the same items, percent and seed.
-    """
-    items = list(items)
-    random.Random(seed).shuffle(items)
-    n = len(items)
-    cut = int(round(n * train_percent / 100))
-    if n >= 2:
-        cut = min(max(cut, 1), n - 1)
-    return items[:cut], items[cut:]
 
 
 def stratified_split(items, classes_of, train_percent, seed):
