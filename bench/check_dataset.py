@@ -59,11 +59,14 @@ def _paddlex_like(dataset_dir):
     A lower bound of PaddleX's cost (it also imports paddlex, which takes seconds), measured on this machine in
     the same run, so the ratio does not depend on how busy the machine is.
     """
+    with tempfile.TemporaryDirectory() as tmp:  # renders are written, then thrown away
+        _paddlex_like_into(Path(dataset_dir), Path(tmp))
+
+
+def _paddlex_like_into(root, out):
     import numpy as np
     from PIL import Image, ImageOps
 
-    root = Path(dataset_dir)
-    out = Path(tempfile.mkdtemp())
     values = set()
     for split in ("train", "val"):
         for n, line in enumerate((root / f"{split}.txt").read_text().splitlines()):

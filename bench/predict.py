@@ -58,14 +58,19 @@ def main(argv=None):
     ap.add_argument("--size", type=int, default=512)
     args = ap.parse_args(argv)
 
-    from paddlex_train.backends.paddleseg.bench_support import build_ppliteseg_t, dynamic_predict, export_for_bench
+    from paddlex_train.backends.paddleseg.bench_support import build_ppliteseg_t, export_for_bench
 
     rng = np.random.default_rng(0)
     bgr = rng.integers(0, 256, (args.size, args.size, 3), dtype=np.uint8)
     rgb = bgr[:, :, ::-1]
     model = build_ppliteseg_t()
-    work = Path(tempfile.mkdtemp(prefix="pxt_bench_predict_"))
-    model_dir = export_for_bench(model, work / "inference")
+    with tempfile.TemporaryDirectory(prefix="pxt_bench_predict_") as work:
+        return _measure(args, model, export_for_bench(model, Path(work) / "inference"), rgb, bgr)
+
+
+def _measure(args, model, model_dir, rgb, bgr):
+    """Time the dynamic graph and our predictor variants on one exported model and print the ratios."""
+    from paddlex_train.backends.paddleseg.bench_support import dynamic_predict
 
     def dynamic_once():
         x = ((rgb.astype(np.float32) / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]

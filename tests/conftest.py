@@ -1,6 +1,7 @@
 """Shared fixtures: repository paths, the shared real data, tiny generated data sets, a CLI runner."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,78 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 
+# Disk the suite may hold in its temporary folder at once. Training runs write checkpoints of 100-700 MB; CI
+# machines can have little free disk, so passing tests' folders are removed as they finish (pytest.ini:
+# tmp_path_retention_policy = failed), module fixtures remove theirs (module_tmp), and the peak is reported.
+DISK_BUDGET_MB = float(os.environ.get("PXT_TEST_DISK_BUDGET_MB", 4096))
+_DISK = {"base": None, "peak": 0, "test": ""}
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: end-to-end tests that train models (deselect with -m 'not slow')")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_download_cache(tmp_path_factory):
+    """Every download (weights or inputs by URL) of the suite goes to its own temporary cache, never to ~/.cache."""
+    base = tmp_path_factory.getbasetemp()
+    _DISK["base"] = base
+    old = os.environ.get("PADDLEX_TRAIN_CACHE")
+    os.environ["PADDLEX_TRAIN_CACHE"] = str(base / "download_cache")
+    yield
+    if old is None:
+        os.environ.pop("PADDLEX_TRAIN_CACHE", None)
+    else:
+        os.environ["PADDLEX_TRAIN_CACHE"] = old
+
+
+@pytest.fixture(scope="module")
+def module_tmp(tmp_path_factory, request):
+    """`module_tmp(name)` -> a new folder shared by one test module; removed when the module is done."""
+    root = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+
+    def make(name):
+        path = root / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    yield make
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _tree_mb(root):
+    total = 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                pass
+    return total / 2**20
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """After each test body (before its folder is removed): record the suite's temporary disk use."""
+    yield
+    if _DISK["base"] is not None:
+        used = _tree_mb(_DISK["base"])
+        if used > _DISK["peak"]:
+            _DISK["peak"], _DISK["test"] = used, item.nodeid
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _DISK["base"] is None:
+        return
+    over = _DISK["peak"] > DISK_BUDGET_MB
+    terminalreporter.write_line(f"temporary disk peak: {_DISK['peak']:.0f} MB (budget {DISK_BUDGET_MB:.0f} MB) "
+                                f"after {_DISK['test']}", red=over, bold=over)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when the temporary disk peak is over budget (a leak of training outputs between tests)."""
+    if _DISK["peak"] > DISK_BUDGET_MB and exitstatus == 0:
+        session.exitstatus = 1
 
 
 def shared_data(name):

@@ -15,20 +15,20 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return build_seg_model(tmp_path_factory.mktemp("m") / "inference")
+def model_dir(module_tmp):
+    return build_seg_model(module_tmp("m") / "inference")
 
 
 @pytest.fixture(scope="module")
-def resize_model_dir(tmp_path_factory):
+def resize_model_dir(module_tmp):
     """A model whose inference.yml carries a Resize to 320x320 (the lowest-priority target size)."""
     tfs = [{"type": "Resize", "target_size": [320, 320]}, {"type": "Normalize", "mean": [0.5] * 3, "std": [0.5] * 3}]
-    return build_seg_model(tmp_path_factory.mktemp("r") / "inference", transforms=tfs)
+    return build_seg_model(module_tmp("r") / "inference", transforms=tfs)
 
 
 @pytest.fixture(scope="module")
-def images(tmp_path_factory):
-    return make_images(tmp_path_factory.mktemp("imgs"), n=3, size=(40, 32))
+def images(module_tmp):
+    return make_images(module_tmp("imgs"), n=3, size=(40, 32))
 
 
 def _rgb(path):
@@ -42,7 +42,7 @@ def test_import_is_lazy():
     assert proc.stdout.strip() == "[]", proc.stderr
 
 
-def test_every_input_kind(model_dir, images, tmp_path):
+def test_every_input_kind(model_dir, images, tmp_path, monkeypatch):
     from paddlex_train import create_model
 
     model = create_model("PP-LiteSeg-T", model_dir=model_dir, device="cpu")
@@ -60,15 +60,9 @@ def test_every_input_kind(model_dir, images, tmp_path):
     assert mixed[1]["input_path"] is None and mixed[1].basename == "ndarray_1"
     srv = LoopbackServer(images[0].parent)
     try:
-        from paddlex_train.inference import readers
-
-        readers_cache = tmp_path / "cache"
-        old = readers.DEFAULT_CACHE
-        readers.DEFAULT_CACHE = readers_cache
-        try:
-            (res,) = list(model.predict(f"{srv.url}/{images[0].name}"))
-        finally:
-            readers.DEFAULT_CACHE = old
+        monkeypatch.setenv("PADDLEX_TRAIN_CACHE", str(tmp_path / "cache"))
+        (res,) = list(model.predict(f"{srv.url}/{images[0].name}"))
+        assert list((tmp_path / "cache" / "inputs").glob("*/*"))  # the URL input went to the cache named by the env
     finally:
         srv.close()
     np.testing.assert_array_equal(res["pred"][0], expected[0])

@@ -18,13 +18,13 @@ def data(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def model_dir(data, tmp_path_factory):
+def model_dir(data, module_tmp):
     from ppdet.core.workspace import create
 
     from paddlex_train.backends.paddledet.config import DetSettings, build_config
     from paddlex_train.backends.paddledet.export import export_inference
 
-    out = tmp_path_factory.mktemp("inst_export")
+    out = module_tmp("inst_export")
     cfg = shrink(build_config(MODEL, data, DetSettings(num_classes=3, target_size=[64, 64])))
     export_inference(cfg, create(cfg.architecture).state_dict(), out / "inference", MODEL)
     return out / "inference"

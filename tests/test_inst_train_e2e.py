@@ -24,8 +24,8 @@ def data(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def trained(data, tmp_path_factory):
-    out = tmp_path_factory.mktemp("inst_run")
+def trained(data, module_tmp):
+    out = module_tmp("inst_run")
     proc = run_main(*_args(data, out, "train", "-o", "Train.epochs_iters=1"), env=ENV, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return out

@@ -14,8 +14,8 @@ ENV = {"OMP_NUM_THREADS": "1"}
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return build_seg_model(tmp_path_factory.mktemp("m") / "inference")
+def model_dir(module_tmp):
+    return build_seg_model(module_tmp("m") / "inference")
 
 
 def test_pipeline_cli_with_model_dir_flag(model_dir, tmp_path):

@@ -25,9 +25,9 @@ def test_nine_architecture_files():
 
 
 @pytest.mark.parametrize("model", _models())
-def test_train_evaluate_export_predict(model, tmp_path_factory):
+def test_train_evaluate_export_predict(model, tmp_path_factory, tmp_path):
     data = coco_set(tmp_path_factory)
-    out = tmp_path_factory.mktemp(model)
+    out = tmp_path / model
     code = f"from tests.inst_helpers import check_model; check_model({model!r}, {str(data)!r}, {str(out)!r})"
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=900,
                           env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})

@@ -16,8 +16,8 @@ SEG = "configs/modules/semantic_segmentation/PP-LiteSeg-T.yaml"
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return build_seg_model(tmp_path_factory.mktemp("model") / "inference", label_names=["bg", "a", "b"])
+def model_dir(module_tmp):
+    return build_seg_model(module_tmp("model") / "inference", label_names=["bg", "a", "b"])
 
 
 def _predict(model_dir, inputs, out, *extra, env=None):

@@ -167,13 +167,11 @@ def test_weights_by_url_come_through_the_shared_download_cache(tmp_path, monkeyp
     import http.server
     import threading
 
-    from paddlex_train.utils import download
-
     served = tmp_path / "served"
     served.mkdir()
     ckpt = port_checkpoint(build())
     paddle.save(ckpt, str(served / "SeaFormer_tiny_pretrained.pdparams"))
-    monkeypatch.setattr(download, "DEFAULT_CACHE", tmp_path / "cache")
+    monkeypatch.setenv("PADDLEX_TRAIN_CACHE", str(tmp_path / "cache"))
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

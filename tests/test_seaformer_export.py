@@ -12,7 +12,7 @@ from paddleseg.cvlibs import manager  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
+def exported(module_tmp):
     """SeaFormer_tiny (5 classes, BN statistics made non-trivial by a few train-mode passes) saved as a static
     program with input spec [None, 3, None, None]."""
     paddle.seed(0)
@@ -21,7 +21,7 @@ def exported(tmp_path_factory):
     for _ in range(2):
         model(paddle.rand([2, 3, 96, 128]))
     model.eval()
-    prefix = str(tmp_path_factory.mktemp("seaformer_export") / "inference")
+    prefix = str(module_tmp("seaformer_export") / "inference")
     spec = [paddle.static.InputSpec([None, 3, None, None], "float32", "x")]
     paddle.jit.save(paddle.jit.to_static(model, input_spec=spec, full_graph=True), prefix)
     return model, prefix

@@ -21,16 +21,16 @@ TINY = ("Train.input_shape=[64,64]", "Train.batch_size=2", "Train.log_interval=1
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data(module_tmp):
     from dataset_tools.synthetic_seg import generate
 
-    return generate(tmp_path_factory.mktemp("seg") / "data", num=6, size=64, seed=0, val_fraction=0.34)
+    return generate(module_tmp("seg") / "data", num=6, size=64, seed=0, val_fraction=0.34)
 
 
 @pytest.fixture(scope="module")
-def full_run(data, tmp_path_factory):
+def full_run(data, module_tmp):
     """4 iterations in one go, checkpoints every 2."""
-    out = tmp_path_factory.mktemp("full") / "out"
+    out = module_tmp("full") / "out"
     run_ok(*seg_args(MODEL, "train", data, out, "Train.epochs_iters=4", "Train.eval_interval=2", *TINY))
     return out
 

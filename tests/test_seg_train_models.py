@@ -19,10 +19,10 @@ TIMES = {}
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data(module_tmp):
     from dataset_tools.synthetic_seg import generate
 
-    return generate(tmp_path_factory.mktemp("seg") / "data", num=6, size=64, seed=0, val_fraction=0.34)
+    return generate(module_tmp("seg") / "data", num=6, size=64, seed=0, val_fraction=0.34)
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import PxtError
-from ..utils.download import DEFAULT_CACHE, fetch_cached, is_url
+from ..utils.download import cache_root, fetch_cached, is_url
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 URL_TIMEOUT = 30  # seconds for connect and each read
@@ -116,7 +116,7 @@ def read_image(source, cache_dir=None):
         return _to_rgb(value, f"input array #{source.index}")
     path = value
     if is_url(value):
-        path = fetch_cached(value, cache_dir=cache_dir or DEFAULT_CACHE / "inputs", timeout=URL_TIMEOUT,
+        path = fetch_cached(value, cache_dir=cache_dir or cache_root() / "inputs", timeout=URL_TIMEOUT,
                             max_bytes=URL_MAX_BYTES, what="input image")
     try:
         data = np.fromfile(str(path), dtype=np.uint8)  # np.fromfile + imdecode also handles non-ASCII paths

@@ -7,7 +7,14 @@ from pathlib import Path
 
 from ..errors import PxtError
 
-DEFAULT_CACHE = Path(os.environ.get("PADDLEX_TRAIN_CACHE", Path.home() / ".cache" / "paddlex_train"))
+
+
+def cache_root():
+    """The download cache: $PADDLEX_TRAIN_CACHE, else ~/.cache/paddlex_train.
+
+    Read on every call (not at import) so a caller or a test that sets the variable later is obeyed.
+    """
+    return Path(os.environ.get("PADDLEX_TRAIN_CACHE") or Path.home() / ".cache" / "paddlex_train")
 
 
 def is_url(text):
@@ -19,7 +26,7 @@ def cache_path(url, cache_dir=None):
     """Where `url` is cached: <cache>/<sha1 of url>/<basename>."""
     name = url.rstrip("/").split("/")[-1].split("?")[0] or "download"
     digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
-    return Path(cache_dir or DEFAULT_CACHE) / digest / name
+    return Path(cache_dir or cache_root()) / digest / name
 
 
 def download(url, dest, timeout=30, max_bytes=None, what="file"):
