@@ -13,6 +13,10 @@ from tests.conftest import REPO
 from tests.inst_helpers import coco_set
 
 pytestmark = pytest.mark.slow
+# Random-init backbones whose eval outputs stay (near) empty even with calibrated BatchNorm (inst_helpers.
+# calibrate_batch_norm): ResNet-101-vd scores every box ~1e-9, ResNeXt-101 emits mostly class -1 rows. Their
+# static-vs-dygraph check may compare 0-1 instances; every other model must compare at least one.
+NEAR_EMPTY = {"MaskRCNN-ResNet101-vd-FPN", "MaskRCNN-ResNeXt101-vd-FPN"}
 
 
 def _models():
@@ -33,4 +37,7 @@ def test_train_evaluate_export_predict(model, tmp_path_factory, tmp_path):
                           env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "CHECK_MODEL_OK" in proc.stdout
-    print(model, proc.stdout.strip().splitlines()[-1])  # how many instances static/dygraph compared (pytest -s)
+    last = proc.stdout.strip().splitlines()[-1]
+    print(model, last)  # how many instances static/dygraph compared (pytest -s)
+    if model not in NEAR_EMPTY:
+        assert int(last.split("compared=")[1]) >= 1, last
