@@ -82,7 +82,9 @@ def pytest_terminal_summary(terminalreporter):
         return
     over = _DISK["peak"] > DISK_BUDGET_MB
     terminalreporter.write_line(f"temporary disk peak: {_DISK['peak']:.0f} MB (budget {DISK_BUDGET_MB:.0f} MB) "
-                                f"after {_DISK['test']}", red=over, bold=over)
+                                f"after {_DISK['test']}" + (" -- over budget, the run fails: a test or fixture "
+                                                            "keeps large outputs alive" if over else ""),
+                                red=over, bold=over)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -8,7 +8,6 @@ from pathlib import Path
 from ..errors import PxtError
 
 
-
 def cache_root():
     """The download cache: $PADDLEX_TRAIN_CACHE, else ~/.cache/paddlex_train.
 
