@@ -32,7 +32,8 @@ def build_parser():
     pipe.add_argument("--input", help="image path, directory or http(s) URL")
     pipe.add_argument("--device", help="cpu, gpu, gpu:0, ... (default: GPU if available, else CPU)")
     pipe.add_argument("--save_path", help="directory for results (and for --get_pipeline_config)")
-    pipe.add_argument("--target_size", help="-1 (original resolution), an int or w,h (fit inside, keeping the aspect ratio)")
+    pipe.add_argument("--target_size",
+                      help="-1 (original resolution), an int or w,h (fit inside, keeping the aspect ratio)")
     pipe.add_argument("--batch_size", type=int, help="images per inference call (overrides the YAML)")
     pipe.add_argument("--model_dir", help="exported inference directory (overrides the YAML)")
     pipe.add_argument("--get_pipeline_config", metavar="NAME", help="copy a pipeline's YAML to --save_path")

@@ -31,15 +31,19 @@ def pytest_configure(config):
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_download_cache(tmp_path_factory):
     """Every download (weights or inputs by URL) of the suite goes to its own temporary cache, never to ~/.cache."""
-    base = tmp_path_factory.getbasetemp()
-    _DISK["base"] = base
     old = os.environ.get("PADDLEX_TRAIN_CACHE")
-    os.environ["PADDLEX_TRAIN_CACHE"] = str(base / "download_cache")
+    os.environ["PADDLEX_TRAIN_CACHE"] = str(tmp_path_factory.getbasetemp() / "download_cache")
     yield
     if old is None:
         os.environ.pop("PADDLEX_TRAIN_CACHE", None)
     else:
         os.environ["PADDLEX_TRAIN_CACHE"] = old
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _disk_meter(tmp_path_factory):
+    """Points the disk meter (pytest_runtest_call below) at this session's temporary folder."""
+    _DISK["base"] = tmp_path_factory.getbasetemp()
 
 
 @pytest.fixture(scope="module")

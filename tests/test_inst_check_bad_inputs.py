@@ -53,6 +53,15 @@ def _labelme_root(root, shapes, image_path="a.png"):
     return root
 
 
+def _labelme_named_like_output(root):
+    """A LabelMe JSON stored as annotations/instance_val.json (the name of a converted COCO file)."""
+    _labelme_root(root, [])
+    (root / "annotations").mkdir()
+    (root / "lm/a.json").rename(root / "annotations/instance_val.json")
+    (root / "train_anno_list.txt").write_text("annotations/instance_val.json")
+    return root
+
+
 def _coco_case(rel, fn):
     def make(root):
         generate(root, num=4, size=32, seed=0)
@@ -136,10 +145,7 @@ CASES = {
                              ["a.json:line 1", "invalid JSON"]),
     "labelme_polygon_two_points": (lambda r: _labelme_root(r, [_poly("x", [[1, 1], [9, 1]])]), LABELME,
                                    ["a.json:shape 0 (label 'x')", "at least 3 points"]),
-    "labelme_named_like_output": (lambda r: (_labelme_root(r, []), (r / "annotations").mkdir(),
-                                             (r / "lm/a.json").rename(r / "annotations/instance_val.json"),
-                                             (r / "train_anno_list.txt").write_text("annotations/instance_val.json"))[0],
-                                  LABELME, ["instance_val.json", "name of a COCO file"]),
+    "labelme_named_like_output": (_labelme_named_like_output, LABELME, ["instance_val.json", "name of a COCO file"]),
     "labelme_not_converted": (lambda r: _labelme_root(r, [_poly("x", [[1, 1], [9, 1], [5, 9]])]), [],
                               ["instance_train.json", "a LabelMe data set?", "src_dataset_type=LabelMe"]),
     "labelme_missing_list": (lambda r: (_labelme_root(r, []), (r / "train_anno_list.txt").unlink())[0], LABELME,

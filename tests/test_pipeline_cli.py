@@ -1,5 +1,4 @@
 """Pipelines: main.py --pipeline / --get_pipeline_config, YAML < CLI flags < predict(target_size), clear errors."""
-import importlib.util
 import json
 import os
 
@@ -51,17 +50,15 @@ def test_get_pipeline_config_then_run_it(model_dir, tmp_path):
 def test_pipeline_errors_are_one_line(tmp_path):
     img = make_images(tmp_path, n=1)[0]
     line = one_error_line(run_main("--pipeline", "semantic_segmentation", "--input", img, "--device", "cpu",
-                               "--save_path", tmp_path / "o"), 2)
+                                   "--save_path", tmp_path / "o"), 2)
     assert "No model_dir" in line and "Global.mode=train" in line
     assert read_result(tmp_path / "o", "predict")["done_flag"] is False
     assert "Did you mean semantic_segmentation" in one_error_line(run_main("--pipeline", "semantic_segmentaton",
-                                                                       "--input", img), 2)
-    if importlib.util.find_spec("paddlex_train.inference.instance") is None:
-        assert "not available yet" in one_error_line(run_main("--pipeline", "instance_segmentation", "--input", img), 1)
-    else:  # instance prediction exists: the built-in YAML still names no model_dir
-        assert "No model_dir" in one_error_line(run_main("--pipeline", "instance_segmentation", "--input", img), 2)
+                                                                           "--input", img), 2)
+    # the built-in instance pipeline YAML names no model_dir either
+    assert "No model_dir" in one_error_line(run_main("--pipeline", "instance_segmentation", "--input", img), 2)
     assert "--target_size" in one_error_line(run_main("--pipeline", "semantic_segmentation", "--input", img,
-                                                  "--target_size", "0,x"), 2)
+                                                      "--target_size", "0,x"), 2)
     assert "--pipeline only" in one_error_line(run_main("--input", img), 2)
     bad = tmp_path / "bad.yaml"
     bad.write_text("pipeline_name: semantic_segmentation\nSubModules:\n  SemanticSegmentation:\n    modeldir: x\n")

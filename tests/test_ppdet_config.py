@@ -33,7 +33,9 @@ def test_zero_warmup_disables_it(tmp_path_factory):
     cfg = _build(tmp_path_factory, warmup_steps=0)
     (decay,) = cfg["LearningRate"]["schedulers"]
     assert decay.use_warmup is False
-    lr = __import__("ppdet.core.workspace", fromlist=["create"]).create("LearningRate")(10)
+    from ppdet.core.workspace import create
+
+    lr = create("LearningRate")(10)
     assert abs(lr.get_lr() - 0.02) < 1e-9  # starts at the base rate
 
 

@@ -4,6 +4,7 @@ Backend-level on a 3-image 64 px synthetic COCO set, each model in its own seede
 is). Proposal and detection counts are cut down so each model runs in well under a minute on 2 CPU cores; score
 thresholds are 0 so the exported program really produces boxes and masks to compare.
 """
+import os
 import subprocess
 import sys
 
@@ -34,7 +35,7 @@ def test_train_evaluate_export_predict(model, tmp_path_factory, tmp_path):
     out = tmp_path / model
     code = f"from tests.inst_helpers import check_model; check_model({model!r}, {str(data)!r}, {str(out)!r})"
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=900,
-                          env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "CHECK_MODEL_OK" in proc.stdout
     last = proc.stdout.strip().splitlines()[-1]

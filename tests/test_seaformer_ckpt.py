@@ -116,7 +116,8 @@ def test_port_checkpoint_file_loads_without_missing_or_unexpected_keys(tmp_path)
         np.testing.assert_array_equal(state[ck.from_port_name(port_key)].numpy(), value)
     # The same file through the constructor (PaddleSeg config: model.pretrained) and the generic-loader hook.
     again = build(pretrained=str(path))
-    np.testing.assert_array_equal(again.state_dict()["decode_head.tail.conv_seg.weight"].numpy(), ckpt["cls_seg.weight"])
+    np.testing.assert_array_equal(again.state_dict()["decode_head.tail.conv_seg.weight"].numpy(),
+                                  ckpt["cls_seg.weight"])
     converted = again.convert_state_dict(paddle.load(str(path)))
     assert sorted(converted) == sorted(state)
     target.eval(), again.eval()
@@ -163,23 +164,18 @@ def test_wrong_variant_or_missing_keys_is_a_clear_error(tmp_path):
 
 
 def test_weights_by_url_come_through_the_shared_download_cache(tmp_path, monkeypatch):
-    import functools
-    import http.server
-    import threading
+    from predict_fixtures import LoopbackServer
 
     served = tmp_path / "served"
     served.mkdir()
     ckpt = port_checkpoint(build())
     paddle.save(ckpt, str(served / "SeaFormer_tiny_pretrained.pdparams"))
     monkeypatch.setenv("PADDLEX_TRAIN_CACHE", str(tmp_path / "cache"))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = LoopbackServer(served)
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/SeaFormer_tiny_pretrained.pdparams"
-        report = ck.load_weights(build(), url)
+        report = ck.load_weights(build(), f"{server.url}/SeaFormer_tiny_pretrained.pdparams")
     finally:
-        server.shutdown()
+        server.close()
     assert report["loaded"] == len(ckpt) and report["source"].startswith(str(tmp_path / "cache"))
 
 

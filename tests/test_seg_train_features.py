@@ -1,19 +1,17 @@
 """Train-mode features on PP-LiteSeg-T at 64x64: resume continues the same run, the NaN guard stops training,
 pretrained weights load from a local file or a loopback URL (offline URL = clear error), incompatible
 checkpoints are refused, and cpu:0,1 trains with 2 processes."""
-import functools
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
 import pytest
 
 from conftest import REPO, read_result, run_main
+from predict_fixtures import LoopbackServer
 from seg_helpers import run_ok, seg_args
 
 MODEL = "PP-LiteSeg-T"
@@ -113,18 +111,16 @@ def test_pretrained_local_and_url(data, full_run, tmp_path):
     run_ok(*seg_args(MODEL, "train", data, out, "Train.epochs_iters=1", f"Train.pretrain_weight_path={path}", *TINY))
     log = (out / "train.log").read_text()
     assert "1 missing: " + dropped in log and "1 unexpected: not_in_the_model.weight" in log
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = LoopbackServer(tmp_path)
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/edited.pdparams"
+        url = f"{server.url}/edited.pdparams"
         out = tmp_path / "url"
         run_ok(*seg_args(MODEL, "train", data, out, "Train.epochs_iters=1", f"Train.pretrain_weight_path={url}",
                          *TINY), env={"PADDLEX_TRAIN_CACHE": str(tmp_path / "cache")})
         assert "1 unexpected: not_in_the_model.weight" in (out / "train.log").read_text()
         assert list((tmp_path / "cache").glob("*/edited.pdparams"))
     finally:
-        server.shutdown()
+        server.close()
     proc = run_main(*seg_args(MODEL, "train", data, tmp_path / "off", "Train.epochs_iters=1",
                               "Train.pretrain_weight_path=http://127.0.0.1:9/w.pdparams", *TINY),
                     env={"OMP_NUM_THREADS": "1", "PADDLEX_TRAIN_CACHE": str(tmp_path / "cache")})

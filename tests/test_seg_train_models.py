@@ -54,8 +54,8 @@ def test_train_evaluate_export(model, data, tmp_path):
         for name in ("confusion_matrix.csv", "confusion_matrix_normalized.csv", "confusion_matrix.png"):
             assert (out / name).is_file()
         exported = tmp_path / "exp"
-        run_ok(*seg_args(model, "export", data, exported, f"Export.weight_path={out / 'best_model' / 'model.pdparams'}",
-                         *shape))
+        weight = out / "best_model" / "model.pdparams"
+        run_ok(*seg_args(model, "export", data, exported, f"Export.weight_path={weight}", *shape))
     for static, optimised, dynamic, decisive in static_vs_dynamic(out / "best_model" / "model.pdparams", model,
                                                                   data, exported, input_shape=fixed):
         assert static.dtype == np.int32 and static.shape == dynamic.shape

@@ -5,6 +5,7 @@ hooks with the code in checks/. No paddle import anywhere on this path.
 """
 from pathlib import Path
 
+from ...utils.class_names import read_class_names
 from ..base.dataset_checker import BaseDatasetChecker
 from ..base.problems import Problems
 from .checks import doctor
@@ -13,7 +14,6 @@ from .checks.lists import SPLITS, read_lists
 from .checks.render import HistogramPlotter, demo_names
 from .checks.scan import PairJob, scan
 from .checks.split import split_dataset
-from ...utils.class_names import read_class_names
 from .checks.stats import ClassStats
 
 
