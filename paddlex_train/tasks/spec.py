@@ -1,9 +1,9 @@
 """TaskSpec: what a task module declares, and the TASKS registry the engine dispatches through."""
 import importlib
-import importlib.util
 from dataclasses import dataclass, field
 
-from ..errors import UnsupportedError
+from ..catalog import available_models, require_available
+from ..errors import ConfigError, UnsupportedError
 from ..registry import Registry
 from ..config.schema import MODES
 
@@ -18,17 +18,23 @@ class TaskSpec:
         name: module name, as the config folder ('semantic_segmentation').
         dataset_type: PaddleX dataset type reported by check_dataset.
         runners: mode -> 'package.module:ClassName' (imported lazily, so paddle loads only when needed).
+        predict_options: the task-specific prediction options (Predict.<key>, create_model/predict keyword,
+            pipeline sub-module key and CLI flag), besides batch_size.
     """
 
     name: str
     dataset_type: str
     runners: dict = field(default_factory=dict)
+    predict_options: tuple = ()
 
     def runner_class(self, mode, model=None):
-        """Import and return the runner class of `mode`; modes not implemented yet raise UnsupportedError."""
+        """Import and return the runner class of `mode` for `model`.
+
+        Modes the task does not declare, and models the task's backend does not implement (see catalog),
+        raise UnsupportedError saying what is available.
+        """
         if mode not in MODES:
             raise UnsupportedError(f"Unknown mode {mode!r}.", hint=f"modes: {', '.join(MODES)}")
-        target = self.runners.get(mode)
         if not self.implements(mode):
             available = ", ".join(m for m in MODES if self.implements(m))
             raise UnsupportedError(
@@ -36,13 +42,28 @@ class TaskSpec:
                 + (f" ({model})" if model else "") + ".",
                 hint=f"available modes for {self.name}: {available or 'none yet'}",
             )
-        module_name, _, class_name = target.partition(":")
+        if model is not None:
+            require_available(model, mode)
+        module_name, _, class_name = self.runners[mode].partition(":")
         return getattr(importlib.import_module(module_name), class_name)
 
     def implements(self, mode):
-        """Whether the runner module of `mode` exists (checked without importing it, so paddle stays unloaded)."""
-        target = self.runners.get(mode)
-        return bool(target) and importlib.util.find_spec(target.partition(":")[0]) is not None
+        """Whether the task declares a runner for `mode`."""
+        return bool(self.runners.get(mode))
+
+    def available_models(self):
+        """The task's models that its backend implements (from the catalog; no paddle is imported)."""
+        return available_models(self.name)
+
+    def check_predict_options(self, options, where="option"):
+        """Raise ConfigError naming the first of `options` (names with a value) this task does not take."""
+        for key, value in options.items():
+            if value is not None and key not in self.predict_options:
+                others = [n for n in TASKS.names() if key in TASKS.get(n).predict_options]
+                raise ConfigError(
+                    f"{where} {key} does not apply to {self.name}"
+                    + (f" (it is a {', '.join(others)} option)" if others else "") + ".",
+                    hint=f"{self.name} takes: {', '.join(self.predict_options) or 'no task option'}")
 
 
 def register_task(spec):

@@ -13,4 +13,5 @@ TASK = register_task(TaskSpec(
         "export": f"{_PKG}.exporter:InstExporter",
         "predict": f"{_PKG}.predictor:InstPredictRunner",
     },
+    predict_options=("threshold",),  # minimum score; the exported Resize fixes the inference size
 ))

@@ -1,9 +1,8 @@
 """Evaluate mode for instance segmentation: COCO bbox + segm metrics (pycocotools) on the val split."""
 from ..base.evaluator import BaseEvaluator
-from .trainer import ArchRequired
 
 
-class InstEvaluator(ArchRequired, BaseEvaluator):
+class InstEvaluator(BaseEvaluator):
     """Evaluates Evaluate.weight_path (default output/best_model/best_model.pdparams).
 
     evaluate_result.json: metrics.AP (mask AP, PaddleX's key), bbox_AP, AP50, AP75, APs, APm, APl (mask) and

@@ -13,4 +13,5 @@ TASK = register_task(TaskSpec(
         "export": f"{_PKG}.exporter:SegExporter",
         "predict": f"{_PKG}.predictor:SegPredictRunner",
     },
+    predict_options=("target_size",),  # -1, int or [w, h]: the inference size (PaddleX's SegPredictor)
 ))
