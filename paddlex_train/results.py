@@ -1,19 +1,14 @@
-"""The result contract: every mode writes `<Global.output>/<mode>_result.json`."""
+"""The result contract: every mode writes `<Global.output>/<mode>_result.json`, here and nowhere else
+(write_success / write_failure); the payloads of evaluate/export come from tasks/base/payload.py."""
 import json
-import os
 from pathlib import Path
+
+from .utils.fs import write_text_atomic
 
 
 def write_json_atomic(path, payload, indent=2):
-    """Write `payload` as JSON to `path` through a temporary file and a rename (never half-written)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(payload, f, indent=indent, ensure_ascii=False)
-        f.write("\n")
-    os.replace(tmp, path)
-    return path
+    """Write `payload` as JSON to `path` atomically (utils.fs.atomic_file: never half-written)."""
+    return write_text_atomic(path, json.dumps(payload, indent=indent, ensure_ascii=False) + "\n")
 
 
 def result_path(output_dir, mode):

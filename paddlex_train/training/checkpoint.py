@@ -4,43 +4,12 @@ A checkpoint is a directory (`iter_100/`, `best_model/`, `3/`, ...) holding file
 file goes through `atomic_file`: written under a temporary name in the same directory, then renamed, so a
 killed process never leaves a half-written checkpoint file (a reader sees the old file or the new one).
 """
-import contextlib
-import os
 import shutil
 from collections import OrderedDict
 from pathlib import Path
 
 from ..results import write_json_atomic
-
-
-@contextlib.contextmanager
-def atomic_file(path):
-    """Yield a temporary path next to `path`; on success rename it onto `path`, on error delete it.
-
-    Example:
-        with atomic_file(d / "model.pdparams") as tmp:
-            paddle.save(state, str(tmp))
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def replace_dir(src, dst):
-    """Move the finished directory `src` onto `dst` (the old `dst` is removed only after `src` is complete)."""
-    src, dst = Path(src), Path(dst)
-    old = dst.with_name(f".{dst.name}.old{os.getpid()}")
-    if dst.exists():
-        os.replace(dst, old)
-    os.replace(src, dst)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
+from ..utils.fs import atomic_file, replace_dir  # noqa: F401  (the one copy; re-exported for the backends)
 
 
 class CheckpointKeeper:

@@ -1,4 +1,9 @@
-"""File-system safety: paths that stay inside a data set, backups instead of overwrites, atomic writes."""
+"""File-system safety: paths that stay inside a data set, backups instead of overwrites, atomic writes.
+
+Atomic writes exist here once: `atomic_file` (one file) and `replace_dir` (a whole directory). Every other writer
+(`write_text_atomic`, `write_bytes_atomic`, results.write_json_atomic, checkpoints, exports) goes through them.
+"""
+import contextlib
 import os
 import shutil
 from pathlib import Path, PureWindowsPath
@@ -40,14 +45,67 @@ def backup(path):
     return target
 
 
-def write_text_atomic(path, text):
-    """Write `text` to `path` via a temporary file and a rename."""
+@contextlib.contextmanager
+def atomic_file(path):
+    """Yield a temporary path next to `path`; on success rename it onto `path`, on error delete it.
+
+    The temporary name is unique per process (`.<name>.tmp<pid>`), so two processes writing the same file never
+    share a half-written temporary, and a reader sees either the old file or the new one.
+
+    Example:
+        with atomic_file(d / "model.pdparams") as tmp:
+            paddle.save(state, str(tmp))
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def replace_dir(src, dst):
+    """Move the finished directory `src` onto `dst` (the old `dst` is removed only after `src` is in place)."""
+    src, dst = Path(src), Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    old = dst.with_name(f".{dst.name}.old{os.getpid()}")
+    if dst.exists():
+        os.replace(dst, old)
+    os.replace(src, dst)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def atomic_dir(directory):
+    """Yield an empty temporary directory beside `directory`; on success it replaces `directory` as a whole
+    (replace_dir), on error it is deleted and `directory` is untouched."""
+    directory = Path(directory)
+    tmp = directory.with_name(f".{directory.name}.tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+        replace_dir(tmp, directory)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_bytes_atomic(path, data):
+    """Write `data` (bytes) to `path` through atomic_file."""
+    with atomic_file(path) as tmp:
+        Path(tmp).write_bytes(data)
+    return Path(path)
+
+
+def write_text_atomic(path, text):
+    """Write `text` (UTF-8) to `path` through atomic_file."""
+    with atomic_file(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 def write_text_keeping_backup(path, text):
