@@ -89,12 +89,6 @@ def jpeg_label(root):
     return "train.txt:1", "is a JPEG"
 
 
-def id_too_large(root):
-    make_dataset(root)
-    write_pair(root, "s4", ids=(0, 1, 9))
-    return "val.txt", "label ids 9 are >= Train.num_classes=3"
-
-
 def escaping_path(root):
     make_dataset(root)
     _replace_line(root, "train", 0, "../outside.jpg annotations/s0.png")
@@ -137,7 +131,7 @@ def labelme_escaping_image(root):
 
 
 CASES = [missing_list, empty_list, one_field_line, missing_image, missing_label, corrupt_png_label,
-         garbage_png_label, truncated_jpeg, size_mismatch, rgb_label, jpeg_label, id_too_large, escaping_path,
+         garbage_png_label, truncated_jpeg, size_mismatch, rgb_label, jpeg_label, escaping_path,
          binary_0_255, wide_label, bad_labelme_json, unknown_shape, labelme_escaping_image]
 LABELME_CASES = {bad_labelme_json, unknown_shape, labelme_escaping_image}
 
@@ -201,3 +195,14 @@ def test_missing_list_hints_nested_dataset_and_labelme(tmp_path):
     proc = run_main("-c", CONFIG, "-o", f"Global.dataset_dir={tmp_path / 'lm'}", "-o", "Global.device=cpu",
                     "-o", f"Global.output={tmp_path / 'out'}")
     assert "CheckDataset.convert.src_dataset_type=LabelMe" in proc.stderr
+
+
+def test_id_too_large_for_num_classes_is_a_warning(tmp_path):
+    """Issue 12.1: Train.num_classes is a training key; the check passes and names the value to set."""
+    root = make_dataset(tmp_path / "data")
+    write_pair(root, "s4", ids=(0, 1, 9))
+    proc = run_main("-c", CONFIG, "-o", f"Global.dataset_dir={root}", "-o", "Global.device=cpu",
+                    "-o", f"Global.output={tmp_path / 'out'}", "-o", "Train.num_classes=3")
+    assert proc.returncode == 0, proc.stderr
+    warnings = read_result(tmp_path / "out", "check_dataset")["attributes"]["warnings"]
+    assert any("label ids 9 are >= Train.num_classes=3" in w and "-o Train.num_classes=10" in w for w in warnings)

@@ -42,7 +42,7 @@ class SegDatasetChecker(BaseDatasetChecker):
     def _check(self, root):
         root_str = str(Path(self.config["Global"]["dataset_dir"]))
         (self.check_dir / "problems.txt").unlink(missing_ok=True)  # a stale report from an earlier run
-        per_line, summary, detail = Problems(cap=10 ** 9), Problems(), Problems()
+        per_line, summary = Problems(cap=10 ** 9), Problems()
         reports = read_lists(root, per_line)
         entries = {s: reports[s].entries for s in SPLITS}
         renders = {s: demo_names(entries[s]) for s in SPLITS}
@@ -58,15 +58,14 @@ class SegDatasetChecker(BaseDatasetChecker):
             if not res.problems:
                 stats.add(res)
         doctor.diagnose(root_str, results, lambda r: entries[r.split][r.index], stats,
-                        self.config["Train"]["num_classes"], summary, detail)
+                        self.config["Train"]["num_classes"], summary)
         # Report in reading order (train.txt line 1, 2, ... then val.txt), then the data-set-wide diagnoses.
         order = {str(reports[s].path): k for k, s in enumerate(SPLITS)}
         per_line.items.sort(key=lambda p: (order.get(p.file, -1), p.where or 0))
         problems = Problems()
         problems.extend(per_line)
         problems.extend(summary)
-        problems.extend(detail)
-        warnings = self._warn(reports, entries, stats)
+        warnings = self._warn(reports, entries, stats, bool(problems))
         problems.raise_if_any(self.check_dir / "problems.txt")
         names = read_class_names(root)
         self._stats, self._names = stats, names
@@ -81,9 +80,14 @@ class SegDatasetChecker(BaseDatasetChecker):
         attributes["warnings"] = warnings
         return attributes
 
-    def _warn(self, reports, entries, stats):
-        """Log (and return) what does not fail the check: odd separators, blank lines, train/val overlap."""
+    def _warn(self, reports, entries, stats, failing=False):
+        """Log (and return) what does not fail the check: odd separators, blank lines, train/val overlap, and a
+        Train.num_classes too small for the ids (a training key: the check reports the value to set)."""
         warnings = []
+        too_few = None if failing else doctor.num_classes_warning(self.config["Global"]["dataset_dir"], stats,
+                                                                   self.config["Train"]["num_classes"])
+        if too_few:
+            warnings.append(too_few)
         for report in reports.values():
             if report.odd_separators:
                 warnings.append(f"{report.path}: {report.odd_separators} line(s) are not separated by exactly one "

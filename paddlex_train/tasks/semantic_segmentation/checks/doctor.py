@@ -1,14 +1,17 @@
 """The label doctor: recognise the classic label mistakes and say exactly how to fix them.
 
 Per label (run inside the scan workers): JPEG labels, multi-channel (RGB) labels, 16-bit values that are not ids.
-Per data set (after the scan): 0/255 binary masks, ids starting at 1, ids >= Train.num_classes.
+Per data set (after the scan): 0/255 binary masks, ids starting at 1. Ids >= Train.num_classes are not a data
+problem (Train.num_classes is a training key the user learns from this very check): `num_classes_warning` words
+them as a warning naming the value to set.
 Every finding carries a `kind`, so dataset_tools.seg_fix_labels --auto can apply the matching repair.
 """
 import numpy as np
 
+from ....utils.labels import IGNORE_INDEX
 from ....vis.palette import voc_colormap
 
-IGNORE = 255
+IGNORE = IGNORE_INDEX
 _VOC = voc_colormap(256).astype(np.int64)
 # Packed RGB -> id for the standard VOC colormap (what labelme, PaddleSeg's gray2pseudo_color and PaddleX's
 # converter put in palette PNGs: id k has colour k, 0 is black, 255 is (224, 224, 192)).
@@ -109,6 +112,10 @@ def id_ranges(ids):
     return ", ".join(out)
 
 
+# A value holding less than this share of all label pixels is "rare" (interpolation noise lines the edges only).
+RARE_SHARE = 0.002
+
+
 def _first_with(results, entry_of, wanted):
     for res in results:
         if res.ids is not None and not res.problems and set(res.ids.tolist()) & wanted:
@@ -119,12 +126,16 @@ def _first_with(results, entry_of, wanted):
 def _noisy(root, results, entry_of, stats, num_classes, summary):
     """Labels resized with interpolation (or saved lossy, then as PNG) grow many rare in-between values.
 
-    Only claimed when there are far more distinct values than Train.num_classes allows, so a real data set
-    with many classes (ADE20K: 150) is never mistaken for noise.
+    Only claimed when there are far more distinct values than Train.num_classes allows AND most values are
+    rare (in-between values only line the edges), so a real data set with many classes (ADE20K: 150) is not
+    mistaken for noise even while Train.num_classes is still the YAML's default.
     """
     pixels = sum(stats.pixels.values())
     ids = [int(i) for i in np.flatnonzero(pixels)]
     if len(ids) <= max(30, 2 * num_classes):
+        return False
+    rare = np.count_nonzero(pixels[ids] < RARE_SHARE * pixels.sum())
+    if rare < 0.5 * len(ids):
         return False
     first = _first_with(results, entry_of, set(ids[1:-1]))
     near = pixels[:64].sum() + pixels[192:].sum()  # edges of a resized 0/255 mask blend through all values
@@ -141,7 +152,7 @@ def _noisy(root, results, entry_of, stats, num_classes, summary):
     return True
 
 
-def diagnose(root, results, entry_of, stats, num_classes, summary, detail):
+def diagnose(root, results, entry_of, stats, num_classes, summary):
     """Data-set-wide label mistakes, found on the labels that passed the per-file checks.
 
     Args:
@@ -149,9 +160,8 @@ def diagnose(root, results, entry_of, stats, num_classes, summary, detail):
         results: PairResults of both splits.
         entry_of: PairResult -> lists.Entry (where it was listed).
         stats: ClassStats of the clean pairs.
-        num_classes: Train.num_classes.
+        num_classes: Train.num_classes (only to tell many real classes from interpolation noise).
         summary: Problems receiving one line per mistake (with the fix).
-        detail: Problems receiving one line per affected label.
     """
     present = set(stats.present_ids(include_ignore=True))
     ids = sorted(present - {IGNORE})
@@ -172,24 +182,26 @@ def diagnose(root, results, entry_of, stats, num_classes, summary, detail):
                     "start at 1, but id 0 is the first class (usually background)",
                     hint=f"shift ids down by one: {fix_command(root, '--shift -1')} (255 stays ignore) and set "
                          f"-o Train.num_classes={max(ids)}", where=first.line)
+
+
+def num_classes_warning(root, stats, num_classes):
+    """A warning naming the Train.num_classes to set when the configured one cannot hold the label ids, else None.
+
+    check_dataset reports this instead of failing: PaddleX users learn the value from the check's num_classes.
+    """
+    ids = stats.present_ids()
     bad = [i for i in ids if i >= num_classes]
     if not bad:
-        return
-    first = _first_with(results, entry_of, set(bad))
-    hint = f"set -o Train.num_classes={max(ids) + 1}"
+        return None
+    return (f"label ids {id_ranges(bad)} are >= Train.num_classes={num_classes} (ids present: {id_ranges(ids)}; "
+            f"max id {max(ids)}): {num_classes_hint(root, ids)}")
+
+
+def num_classes_hint(root, ids):
+    """How to make Train.num_classes hold `ids`: the value to set, or a remap command."""
+    hint = f"train with -o Train.num_classes={max(ids) + 1}"
     unused = [i for i in range(max(ids) + 1) if i not in ids]
     if unused:
         hint += f" (ids {id_ranges(unused)} never occur: consider remapping to contiguous ids)"
-    hint += f", or remap ids with {fix_command(root, '--map OLD:NEW')} (e.g. a void class to 255 with --map " \
-            f"{max(ids)}:255)"
-    summary.add(first.list_file, f"label ids {id_ranges(bad)} are >= Train.num_classes={num_classes} "
-                f"(ids present: {id_ranges(ids)}; max id {max(ids)}; first in {first.label_rel})",
-                hint=hint, where=first.line)
-    bad_set = set(bad)
-    for res in results:
-        if res.ids is not None and not res.problems:
-            found = sorted(set(res.ids.tolist()) & bad_set)
-            if found:
-                e = entry_of(res)
-                detail.add(e.list_file, f"label {e.label_rel} contains ids {id_ranges(found)} >= "
-                           f"Train.num_classes={num_classes}", where=e.line)
+    return hint + f", or remap ids with {fix_command(root, '--map OLD:NEW')} (e.g. a void class to 255 with " \
+                  f"--map {max(ids)}:255)"
