@@ -13,3 +13,5 @@ with contextlib.redirect_stdout(io.StringIO()):
 from . import compat  # noqa: E402  (after import_paddle: the patches touch ppdet modules)
 
 compat.apply()
+
+from . import models  # noqa: E402,F401  (registers the models ppdet 2.6 lacks; after the patches)
