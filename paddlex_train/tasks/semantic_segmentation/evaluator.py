@@ -1,5 +1,6 @@
 """Evaluate mode for semantic segmentation: mIoU/Acc/Kappa/Dice, per-class metrics and a confusion matrix."""
 from ..base.evaluator import BaseEvaluator
+from .label_check import check_label_ids
 
 
 class SegEvaluator(BaseEvaluator):
@@ -8,6 +9,8 @@ class SegEvaluator(BaseEvaluator):
     default_weight = "best_model/model.pdparams"
 
     def evaluate(self, weight, run):
+        check_label_ids(self.config["Global"]["dataset_dir"], run.num_classes, self.output, splits=("val",),
+                        log=self.logger.info, trained=True)  # issue 12.2: before paddle loads anything
         from ...backends.paddleseg.runners import evaluate_weights  # loads paddle; only in this mode
 
         return evaluate_weights(weight, run.model, run.num_classes, self.config["Global"]["dataset_dir"],
