@@ -33,8 +33,11 @@ test-fast: $(STAMP)
 # Mask R-CNN on a generated COCO set. CPU only, a few minutes.
 SEG_OUT := $(DEMO_DIR)/output
 INST_OUT := $(DEMO_DIR)/inst_output
-SEG_RUN := $(PY) main.py -c $(DEMO_MODEL) -o Global.device=cpu -o Train.num_classes=4
-INST_RUN := $(PY) main.py -c $(DEMO_INST_MODEL) -o Global.device=cpu -o Train.num_classes=3
+# Train.pretrain_weight_path=null: the demo runs offline (the YAMLs default to PaddleX's pretrained-weight URLs).
+SEG_RUN := $(PY) main.py -c $(DEMO_MODEL) -o Global.device=cpu -o Train.num_classes=4 \
+	-o Train.pretrain_weight_path=null
+INST_RUN := $(PY) main.py -c $(DEMO_INST_MODEL) -o Global.device=cpu -o Train.num_classes=3 \
+	-o Train.pretrain_weight_path=null
 
 demo: $(STAMP)
 	$(PY) -m dataset_tools.synthetic_seg --out $(DEMO_DIR)/seg_dataset --num 40 --size 128 --seed 0

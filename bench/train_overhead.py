@@ -25,7 +25,7 @@ def ours(data, out, iters):
            "-o", "Global.mode=train", "-o", "Global.device=cpu", "-o", f"Global.dataset_dir={data}",
            "-o", f"Global.output={out}", "-o", "Train.num_classes=4", "-o", f"Train.epochs_iters={iters}",
            "-o", f"Train.eval_interval={iters * 10}", "-o", "Train.log_interval=1", "-o", "Train.batch_size=2",
-           "-o", "Train.input_shape=[512,512]"]
+           "-o", "Train.input_shape=[512,512]", "-o", "Train.pretrain_weight_path=null"]
     text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return [float(c) for i, c in COST.findall(text) if int(i) <= iters and int(i) > WARMUP]
 

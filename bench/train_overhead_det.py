@@ -72,7 +72,7 @@ def run_main(args, data, out):
            "-o", f"Global.output={out}", "-o", "Train.num_classes=3", "-o", "Train.epochs_iters=1",
            "-o", f"Train.batch_size={args.batch_size}", "-o", "Train.learning_rate=0.0005",
            "-o", "Train.warmup_steps=1", "-o", "Train.log_interval=1",
-           "-o", f"Train.input_shape=[{args.size},{args.size}]"]
+           "-o", f"Train.input_shape=[{args.size},{args.size}]", "-o", "Train.pretrain_weight_path=null"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=_env())
     if proc.returncode != 0:
         raise SystemExit("main.py run failed:\n" + proc.stderr[-3000:])

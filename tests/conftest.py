@@ -1,4 +1,5 @@
 """Shared fixtures: repository paths, the shared real data, tiny generated data sets, a CLI runner."""
+import importlib.util
 import json
 import os
 import shutil
@@ -38,6 +39,37 @@ def _isolated_download_cache(tmp_path_factory):
         os.environ.pop("PADDLEX_TRAIN_CACHE", None)
     else:
         os.environ["PADDLEX_TRAIN_CACHE"] = old
+
+
+NET_GUARD_DIR = REPO / "tests" / "net_guard"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _net_guard_session(tmp_path_factory):
+    """No test may reach beyond this machine (see tests/net_guard/sitecustomize.py): installed here and, through
+    PYTHONPATH, in every Python subprocess; attempts are logged to one file per session."""
+    log = tmp_path_factory.getbasetemp() / "net_guard.log"
+    log.touch()
+    os.environ["PXT_NET_GUARD_LOG"] = str(log)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NET_GUARD_DIR), os.environ.get("PYTHONPATH")]))
+    spec = importlib.util.spec_from_file_location("pxt_net_guard", NET_GUARD_DIR / "sitecustomize.py")
+    guard = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(guard)
+    guard.install()
+    yield log
+
+
+@pytest.fixture(autouse=True)
+def _no_network(_net_guard_session):
+    """Fails the test that tried to resolve or connect to a remote host (itself or in a subprocess)."""
+    before = _net_guard_session.stat().st_size
+    yield
+    with open(_net_guard_session, encoding="utf-8") as f:
+        f.seek(before)
+        attempts = f.read().strip()
+    if attempts:
+        pytest.fail(f"the test reached for the network (tests must use the loopback server):\n{attempts}",
+                    pytrace=False)
 
 
 @pytest.fixture(scope="session", autouse=True)

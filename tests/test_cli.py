@@ -42,7 +42,8 @@ def test_bad_device_is_config_error(tmp_path):
 
 def test_unavailable_mode_is_clear(tmp_path):
     cfg = INST_CONFIG_DIR / "Mask-RT-DETR-S.yaml"
-    proc = run_main("-c", cfg, "-o", "Global.mode=train", "-o", "Global.device=cpu", "-o", f"Global.output={tmp_path}")
+    proc = run_main("-c", cfg, "-o", "Global.mode=train", "-o", "Global.device=cpu", "-o", f"Global.output={tmp_path}",
+                    "-o", "Train.pretrain_weight_path=null")
     assert "not available yet" in one_error_line(proc, 1)
     assert read_result(tmp_path, "train")["done_flag"] is False
 

@@ -15,7 +15,7 @@ def _args(data, out, mode, *extra):
     return ["-c", CFG, "-o", f"Global.mode={mode}", "-o", "Global.device=cpu", "-o", f"Global.dataset_dir={data}",
             "-o", f"Global.output={out}", "-o", "Train.num_classes=3", "-o", "Train.input_shape=[64,64]",
             "-o", "Train.batch_size=2", "-o", "Train.learning_rate=0.0005", "-o", "Train.warmup_steps=1",
-            "-o", "Train.log_interval=1", *extra]
+            "-o", "Train.log_interval=1", "-o", "Train.pretrain_weight_path=null", *extra]
 
 
 @pytest.fixture(scope="module")

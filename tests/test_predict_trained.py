@@ -25,7 +25,7 @@ def test_train_export_predict(tiny_seg_dataset, tmp_path):
     _require("train")
     _require("export")
     common = ["-c", SEG, "-o", "Global.device=cpu", "-o", f"Global.dataset_dir={tiny_seg_dataset}",
-              "-o", "Train.num_classes=4"]
+              "-o", "Train.num_classes=4", "-o", "Train.pretrain_weight_path=null"]
     train_out = tmp_path / "train"
     proc = run_main(*common, "-o", "Global.mode=train", "-o", f"Global.output={train_out}", "-o", "Train.epochs_iters=2",
                     "-o", "Train.eval_interval=2", "-o", "Train.log_interval=1", "-o", "Train.input_shape=[32,32]",

@@ -14,7 +14,8 @@ ENV = {"OMP_NUM_THREADS": "1"}
 
 def _main(config, mode, output, *overrides):
     proc = run_main("-c", config, "-o", f"Global.mode={mode}", "-o", f"Global.output={output}",
-                    "-o", "Global.device=cpu", *[a for o in overrides for a in ("-o", o)], env=ENV, timeout=900)
+                    "-o", "Global.device=cpu", "-o", "Train.pretrain_weight_path=null",
+                    *[a for o in overrides for a in ("-o", o)], env=ENV, timeout=900)
     assert proc.returncode == 0, f"{mode} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
     result = read_result(output, mode)
     assert result["done_flag"] is True

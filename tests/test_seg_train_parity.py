@@ -17,7 +17,7 @@ def test_first_10_losses_equal_paddleseg_core_train(tmp_path, monkeypatch):
     data = generate(tmp_path / "data", num=8, size=64, seed=0, val_fraction=0.25)
     overrides = ["Global.mode=train", "Global.device=cpu", f"Global.dataset_dir={data}",
                  f"Global.output={tmp_path / 'ours'}", "Train.num_classes=4", "Train.input_shape=[64,64]",
-                 "Train.batch_size=2", "Train.epochs_iters=10", "Train.seed=7"]
+                 "Train.batch_size=2", "Train.epochs_iters=10", "Train.seed=7", "Train.pretrain_weight_path=null"]
     config = load_config(SEG_CONFIG_DIR / "PP-LiteSeg-T.yaml", overrides)
     (tmp_path / "ours").mkdir()
     session = SegTrainSession(config, tmp_path / "ours", lambda m: None)

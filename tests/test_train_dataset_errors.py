@@ -11,7 +11,8 @@ CASES = [
 
 @pytest.mark.parametrize("config,first_missing", CASES, ids=["semantic", "instance"])
 def test_train_dataset_errors(tmp_path, config, first_missing):
-    base = ["-c", config, "-o", "Global.mode=train", "-o", "Global.device=cpu", "-o", f"Global.output={tmp_path}"]
+    base = ["-c", config, "-o", "Global.mode=train", "-o", "Global.device=cpu", "-o", f"Global.output={tmp_path}",
+            "-o", "Train.pretrain_weight_path=null"]
     line = one_error_line(run_main(*base, "-o", f"Global.dataset_dir={tmp_path / 'nope'}"), 1)
     assert "nope does not exist" in line and "Global.dataset_dir" in line
     assert read_result(tmp_path, "train")["err_type"] == "DatasetError"
