@@ -127,16 +127,18 @@ def check_num_classes(dataset_dir, num_classes):
 
 def _set_resize(reader, target_size):
     """Replace the resize target of one reader with a fixed [h, w] (keep_ratio stays as configured)."""
-    for op in reader.get("sample_transforms", []):
+    for op in (reader.get("sample_transforms") or []) + (reader.get("batch_transforms") or []):
         if "RandomResize" in op:
             op["RandomResize"]["target_size"] = [list(target_size)]
+        elif "BatchRandomResize" in op:  # DETR-style multi-scale readers (Mask-RT-DETR)
+            op["BatchRandomResize"]["target_size"] = [list(target_size)]
         elif "Resize" in op:
             op["Resize"]["target_size"] = list(target_size)
 
 
 def _scale_schedule(cfg, s):
     """Fit the 12-epoch 1x schedule to s.epochs; honour Train.warmup_steps (0 disables the warm-up)."""
-    from ppdet.optimizer.optimizer import LinearWarmup, PiecewiseDecay
+    from ppdet.optimizer.optimizer import CosineDecay, LinearWarmup, PiecewiseDecay
 
     lr = cfg["LearningRate"]
     lr["base_lr"] = float(s.learning_rate)
@@ -147,6 +149,8 @@ def _scale_schedule(cfg, s):
             # Same relative milestones (8/12, 11/12) on the requested epoch count.
             sch.milestones = sorted({max(1, round(m * s.epochs / base_epochs)) for m in sch.milestones})
             sch.milestones = [m for m in sch.milestones if m < s.epochs] or [s.epochs]
+        if isinstance(sch, CosineDecay):  # same cosine shape (PP-YOLOE-seg: 96 over 80 epochs) on s.epochs
+            sch.max_epochs = max(1, round(sch.max_epochs * s.epochs / base_epochs))
         if isinstance(sch, PiecewiseDecay) and s.warmup_steps <= 0:
             sch.use_warmup = False  # ppdet reads the warm-up from schedulers[1] only when this is set
         if isinstance(sch, LinearWarmup):
@@ -184,6 +188,9 @@ def build_config(model, dataset_dir, settings):
     if settings.target_size:
         for reader in ("TrainReader", "EvalReader", "TestReader"):
             _set_resize(cfg[reader], settings.target_size)
+        if cfg.get("eval_size"):  # anchors baked for eval_size must match the inference size (PP-YOLOE-seg)
+            cfg["eval_size"] = list(settings.target_size)
+            cfg["TestReader"].setdefault("inputs_def", {})["image_shape"] = [3, *settings.target_size]
     _scale_schedule(cfg, settings)
     cfg.update(settings.extra)
     return cfg
