@@ -33,14 +33,15 @@ def build_parser():
     pipe.add_argument("--device", help="cpu, gpu, gpu:0, ... (default: GPU if available, else CPU)")
     pipe.add_argument("--save_path", help="directory for results (and for --get_pipeline_config)")
     pipe.add_argument("--target_size",
-                      help="-1 (original resolution), an int or w,h (fit inside, keeping the aspect ratio)")
+                      help="semantic: -1 (original resolution), an int or w,h (fit inside, keeping the aspect ratio)")
+    pipe.add_argument("--threshold", help="instance: minimum score of a kept instance, 0..1 (overrides the YAML)")
     pipe.add_argument("--batch_size", type=int, help="images per inference call (overrides the YAML)")
     pipe.add_argument("--model_dir", help="exported inference directory (overrides the YAML)")
     pipe.add_argument("--get_pipeline_config", metavar="NAME", help="copy a pipeline's YAML to --save_path")
     return p
 
 
-_PIPELINE_ONLY = ("input", "device", "target_size", "batch_size", "model_dir")
+_PIPELINE_ONLY = ("input", "device", "target_size", "threshold", "batch_size", "model_dir")
 
 
 def _run_pipeline_command(args):
@@ -97,7 +98,8 @@ def main(argv=None):
                 raise ConfigError(f"Unrecognised arguments: {' '.join(extra)}.", hint="see python main.py --help")
             return _run_pipeline_command(args)
         if any(getattr(args, k) is not None for k in _PIPELINE_ONLY):
-            raise ConfigError("--input/--device/--target_size/--batch_size/--model_dir apply to --pipeline only.",
+            raise ConfigError("--input/--device/--target_size/--threshold/--batch_size/--model_dir apply to "
+                              "--pipeline only.",
                               hint="with -c, use -o Predict.input=... -o Global.device=... instead")
         if args.config is None:
             raise ConfigError("No config given.", hint=f"e.g. {USAGE_EXAMPLE}")

@@ -1,11 +1,9 @@
 """The predictor layer: read an exported directory, pick the task's predictor from a table, batch the inputs.
 
 `create_predictor(model_dir)` reads `inference.yml`, decides the task (from `Global.model_name` through the model
-catalog, else from the file's layout) and builds the predictor class named for that task in PREDICTORS. A task
-whose predictor module does not exist yet gives "not available yet" (the same convention as mode runners).
+catalog, else from the file's layout) and builds the predictor class named for that task in PREDICTORS.
 """
 import importlib
-import importlib.util
 
 from ..catalog import catalog
 from ..device import parse_device, resolve_device
@@ -62,11 +60,7 @@ def create_predictor(model_dir, model_name=None, device=None, what="model_dir", 
     if model_name and model.model_name and model_name != model.model_name:
         get_logger().warning(f"{what} holds a {model.model_name} model, not {model_name}; using it as exported.")
     task = task_of(model)
-    target = PREDICTORS.get(task)
-    module_name, _, class_name = (target or "").partition(":")
-    if not target or importlib.util.find_spec(module_name) is None:
-        raise UnsupportedError(f"Prediction for {task} is not available yet ({model_dir}).",
-                               hint="semantic segmentation models can be predicted today")
+    module_name, _, class_name = PREDICTORS[task].partition(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls(model, device=pick_device(device), **kwargs)
 

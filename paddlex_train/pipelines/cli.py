@@ -8,7 +8,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..utils.fs import write_text_keeping_backup
-from .runner import builtin_config_path
+from .runner import builtin_config_path, load_pipeline_config
 
 
 def parse_target_size(text):
@@ -31,6 +31,23 @@ def parse_target_size(text):
                       hint="use -1 (original resolution), an int (square) or w,h")
 
 
+def parse_threshold(text):
+    """`--threshold` text -> a float in [0, 1], or None."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise ConfigError(f"--threshold {text} is not a score between 0 and 1.", hint="e.g. --threshold 0.5")
+    return value
+
+
+# CLI flag -> parser of its text, for every task option; which of them a pipeline takes is its task's business.
+TASK_OPTION_FLAGS = {"target_size": parse_target_size, "threshold": parse_threshold}
+
+
 def save_pipeline_config(name, save_path=None):
     """Copy the built-in YAML of pipeline `name` to save_path (a directory -> <dir>/<name>.yaml); returns it."""
     source = builtin_config_path(name)
@@ -48,30 +65,16 @@ def run_pipeline(args):
     Returns:
         the payload for predict_result.json.
     """
-    from ..inference.readers import expand_inputs
-    from ..inference.results import UniqueStems
-    from ..utils.download import is_url
-    from .runner import create_pipeline
+    from ..inference import predict_and_save
+    from .pipeline import create_pipeline
 
     if args.input is None:
         raise ConfigError("--pipeline needs --input.",
                           hint="e.g. python main.py --pipeline semantic_segmentation --input x.png --device cpu")
+    options = {k: parse(getattr(args, k, None)) for k, parse in TASK_OPTION_FLAGS.items()}
+    _, spec, _, _ = load_pipeline_config(args.pipeline)
+    spec.task.check_predict_options(options, where="--")
     pipeline = create_pipeline(args.pipeline, device=args.device, model_dir=args.model_dir,
-                               batch_size=args.batch_size, target_size=parse_target_size(args.target_size))
-    options = {}
-    if args.target_size is not None:
-        options["target_size"] = parse_target_size(args.target_size)
-    sources = expand_inputs(args.input, what="--input")
-    stems = UniqueStems(args.save_path, protected=[s.input_path for s in sources if not is_url(s.input_path)])
-    entries = []
-    for result in pipeline.predict([s.value for s in sources], **options):
-        result.print(format_json=False)
-        entry = {"input_path": result["input_path"]}
-        if args.save_path:
-            written = result.save_all(args.save_path, stem=stems.take(result.basename))
-            entry.update({kind: path.name for kind, path in written.items()})
-        entries.append(entry)
-    if args.save_path:
-        print(f"Saved {len(entries)} result(s) to {Path(args.save_path)}/ "
-              "(*_res.png pseudo-colour, *_overlay.png, *_label.png class ids, *_res.json)")
+                               batch_size=args.batch_size, **{k: v for k, v in options.items() if v is not None})
+    entries = predict_and_save(pipeline, args.input, args.save_path, what="--input")
     return {"pipeline": pipeline.name, "num_inputs": len(entries), "results": entries}

@@ -55,15 +55,23 @@ class TaskSpec:
         """The task's models that its backend implements (from the catalog; no paddle is imported)."""
         return available_models(self.name)
 
-    def check_predict_options(self, options, where="option"):
-        """Raise ConfigError naming the first of `options` (names with a value) this task does not take."""
+    def check_predict_options(self, options, where=""):
+        """Raise ConfigError naming the first of `options` (name -> value; None = unset) this task does not take.
+
+        `where` prefixes the option name in the message ("Predict.", "--").
+        """
         for key, value in options.items():
             if value is not None and key not in self.predict_options:
                 others = [n for n in TASKS.names() if key in TASKS.get(n).predict_options]
                 raise ConfigError(
-                    f"{where} {key} does not apply to {self.name}"
-                    + (f" (it is a {', '.join(others)} option)" if others else "") + ".",
+                    f"{where}{key} does not apply to {self.name}"
+                    + (f" (it is an option of {', '.join(others)})" if others else "") + ".",
                     hint=f"{self.name} takes: {', '.join(self.predict_options) or 'no task option'}")
+
+
+def task_option_names():
+    """Every task-specific prediction option of any task, sorted (e.g. threshold, target_size)."""
+    return sorted({key for name in TASKS.names() for key in TASKS.get(name).predict_options})
 
 
 def register_task(spec):
