@@ -10,7 +10,7 @@ DEMO_MODEL := configs/modules/semantic_segmentation/PP-LiteSeg-T.yaml
 DEMO_INST_MODEL := configs/modules/instance_segmentation/MaskRCNN-ResNet50-FPN.yaml
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-fast demo clean-demo
+.PHONY: venv browser test test-fast demo clean-demo
 
 venv: $(STAMP)
 
@@ -23,7 +23,13 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-test: $(STAMP)
+# The run-report test opens report.html in headless Chromium (Debian package); installed here when missing and root.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; \
+	else echo "note: Chromium is missing (apt-get install chromium); the report browser test will be skipped"; fi; }
+
+test: $(STAMP) browser
 	$(PY) -m pytest -q $(PYTEST_ARGS) tests
 
 test-fast: $(STAMP)

@@ -20,10 +20,21 @@ def write_success(output_dir, mode, payload):
     """Write `{"done_flag": true, **payload}` and return its path."""
     body = {"done_flag": True}
     body.update(payload or {})
-    return write_json_atomic(result_path(output_dir, mode), body)
+    path = write_json_atomic(result_path(output_dir, mode), body)
+    _refresh_report(output_dir, mode)
+    return path
 
 
 def write_failure(output_dir, mode, error):
     """Write `{"done_flag": false, "err_type": ..., "err_msg": ...}` for `error` and return its path."""
     body = {"done_flag": False, "err_type": type(error).__name__, "err_msg": str(error)}
-    return write_json_atomic(result_path(output_dir, mode), body)
+    path = write_json_atomic(result_path(output_dir, mode), body)
+    _refresh_report(output_dir, mode, error)
+    return path
+
+
+def _refresh_report(output_dir, mode, error=None):
+    """Add or refresh this mode's section of <output>/report.html (a report problem is only a warning)."""
+    from .report.build import safe_refresh
+
+    safe_refresh(output_dir, mode, error)
