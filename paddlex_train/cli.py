@@ -38,6 +38,7 @@ def build_parser():
     pipe.add_argument("--batch_size", type=int, help="images per inference call (overrides the YAML)")
     pipe.add_argument("--model_dir", help="exported inference directory (overrides the YAML)")
     pipe.add_argument("--get_pipeline_config", metavar="NAME", help="copy a pipeline's YAML to --save_path")
+    pipe.add_argument("--serve", action="store_true", help="serve --pipeline over HTTP (python main.py --serve --help)")
     return p
 
 
@@ -90,6 +91,10 @@ def main(argv=None):
     debug = "--debug" in argv
     mode = output = None
     try:
+        if "--serve" in argv:  # HTTP serving has its own options (paddlex_train/serving/cli.py)
+            from .serving.cli import serve_command
+
+            return serve_command(argv)
         args, extra = build_parser().parse_known_args(argv)
         if args.pipeline or args.get_pipeline_config:
             if args.pipeline and args.save_path:
