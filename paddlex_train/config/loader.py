@@ -6,8 +6,9 @@ import yaml
 
 from ..catalog import find_model
 from ..errors import ConfigError
+from ..log import get_logger
 from .overrides import apply_overrides, parse_scalar
-from .validate import check_cross_fields, validate
+from .validate import check_cross_fields, normalise_shapes, validate
 
 
 class Config:
@@ -82,6 +83,7 @@ def load_config(path, overrides=()):
     raw = apply_overrides(read_yaml(path), overrides)
     data = validate(raw, source=str(path))
     check_cross_fields(data)
+    normalise_shapes(data, warn=get_logger().warning)
     module = find_model(data["Global"]["model"]).module
     return Config(data, module, str(path))
 

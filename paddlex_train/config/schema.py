@@ -18,6 +18,8 @@ class Key:
         nullable: whether None is allowed.
         check: optional callable(value) -> error text or None, for ranges and enums.
         doc: one line for the README table.
+        units: task module -> what the number counts, for keys whose unit depends on the task (shown in the
+            README table; the runners of each task must honour it).
     """
 
     types: tuple
@@ -25,6 +27,7 @@ class Key:
     nullable: bool = False
     check: object = None
     doc: str = ""
+    units: dict = None
 
 
 def _positive(v):
@@ -49,8 +52,17 @@ def _mode(v):
 
 def _shape(v):
     if not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v):
-        return "must be a list of positive ints, e.g. [1, 3, 512, 512]"
+        return "must be a list of positive ints, e.g. [512, 512] or [1, 3, 512, 512]"
+    if len(v) == 4 and v[1] != 3:
+        return "as four numbers must be [N, 3, height, width] (NCHW, 3 colour channels)"
+    if len(v) not in (2, 4):
+        return "must be [height, width] or [1, 3, height, width]"
     return None
+
+
+# One order for both tasks: height first, as in the NCHW [1, 3, H, W] form and Export.input_shape. (PaddleSeg's
+# crop_size is [w, h]; the semantic backend converts.) The loader stores both keys as [1, 3, H, W].
+SHAPE_DOC = "[height, width] or [1, 3, height, width], height first for both tasks"
 
 
 def _target_size(v):
@@ -86,17 +98,21 @@ SCHEMA = {
         },
     },
     "Train": {
-        "epochs_iters": Key(INT, 500, check=_positive, doc="iterations (semantic) or epochs (instance)"),
+        "epochs_iters": Key(INT, 500, check=_positive, doc="length of training",
+                            units={"semantic_segmentation": "iterations", "instance_segmentation": "epochs"}),
         "num_classes": Key(INT, 2, check=_positive, doc="number of classes"),
         "batch_size": Key(INT, 2, check=_positive, doc="images per device per step"),
         "learning_rate": Key(FLOAT, 0.01, check=_positive, doc="base learning rate"),
         "pretrain_weight_path": Key(STR, None, nullable=True, doc="URL or local .pdparams; null = random init"),
         "warmup_steps": Key(INT, 0, check=_non_negative, doc="linear warm-up steps (honoured)"),
         "resume_path": Key(STR, None, nullable=True, doc="checkpoint dir or model.pdparams to resume"),
-        "log_interval": Key(INT, 10, check=_positive, doc="log every N iterations"),
-        "eval_interval": Key(INT, 100, check=_positive, doc="evaluate/save every N iters (semantic) or epochs"),
+        "log_interval": Key(INT, 10, check=_positive, doc="log every N iterations",
+                            units={"semantic_segmentation": "iterations", "instance_segmentation": "iterations"}),
+        "eval_interval": Key(INT, 100, check=_positive, doc="evaluate and save a checkpoint every N units",
+                             units={"semantic_segmentation": "iterations", "instance_segmentation": "epochs"}),
         "seed": Key(INT, 42, doc="random seed"),
-        "input_shape": Key(LIST, None, nullable=True, check=_shape, doc="fixed training input shape (MaskFormer)"),
+        "input_shape": Key(LIST, None, nullable=True, check=_shape,
+                           doc=f"training (and evaluation) input size: {SHAPE_DOC}; null = the model's own"),
     },
     "Evaluate": {
         "weight_path": Key(STR, None, nullable=True, doc="weights to evaluate"),
@@ -104,15 +120,16 @@ SCHEMA = {
     },
     "Export": {
         "weight_path": Key(STR, None, nullable=True, doc="weights to export (URL or local)"),
-        "input_shape": Key(LIST, None, nullable=True, check=_shape, doc="fixed export shape, e.g. [1,3,512,512]"),
+        "input_shape": Key(LIST, None, nullable=True, check=_shape,
+                           doc=f"fixed export input size: {SHAPE_DOC}; null = dynamic (semantic) or Train's"),
     },
     "Predict": {
         "batch_size": Key(INT, 1, check=_positive, doc="images per inference call"),
         "model_dir": Key(STR, None, nullable=True, doc="exported inference directory"),
         "input": Key(STR + LIST, None, nullable=True, doc="image path, directory, URL or list of them"),
-        "target_size": Key(INT + LIST, None, nullable=True, check=_target_size, doc="-1, int or [w, h]"),
+        "target_size": Key(INT + LIST, None, nullable=True, check=_target_size, doc="semantic only: -1, int or [w, h] (PaddleX's order, width first)"),
         "threshold": Key(FLOAT, None, nullable=True, check=_unit_interval,
-                         doc="instance score threshold (null = inference.yml draw_threshold)"),
+                         doc="instance only: score threshold (null = inference.yml draw_threshold)"),
         "kernel_option": {
             "run_mode": Key(STR, "paddle", doc="inference engine"),
         },

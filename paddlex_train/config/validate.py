@@ -103,3 +103,25 @@ def check_cross_fields(cfg):
         if tp + vp != 100:
             raise ConfigError(f"CheckDataset.split.train_percent + val_percent = {tp + vp}, must be 100.",
                               hint=f"e.g. train_percent={tp} val_percent={100 - tp}")
+
+
+SHAPE_KEYS = (("Train", "input_shape"), ("Export", "input_shape"))
+
+
+def normalise_shapes(cfg, warn=None):
+    """Store Train/Export.input_shape as [1, 3, H, W]: one unambiguous form every backend reads the same way.
+
+    A two-number shape is [height, width] for both tasks (the documented order; semantic configs used to
+    read [w, h]). A non-square one is announced through `warn`, so a config written for the old semantic order
+    does not train transposed unnoticed.
+    """
+    for section, key in SHAPE_KEYS:
+        shape = cfg[section].get(key)
+        if shape and len(shape) == 2:
+            height, width = shape
+            if height != width and warn is not None:
+                warn(f"{section}.{key}={shape} is read as height {height}, width {width} (height first, for "
+                     "every task). Swap the numbers if you meant [width, height].")
+            cfg[section][key] = [1, 3, height, width]
+    return cfg
+
