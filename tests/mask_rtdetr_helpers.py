@@ -1,7 +1,7 @@
 """Helpers of the Mask-RT-DETR tests: reference files, model building and weight loading."""
 import json
 
-from tests.conftest import REPO
+from conftest import REPO
 
 REFS = REPO.parent / "shared" / "reference" / "instance_refs"
 SIZES = ["S", "M", "L", "X", "H"]

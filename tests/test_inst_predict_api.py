@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import run_main
-from tests.inst_helpers import coco_set, shrink
+from conftest import run_main
+from inst_helpers import coco_set, shrink
 
 pytestmark = pytest.mark.slow
 MODEL = "MaskRCNN-ResNet50-FPN"
@@ -44,7 +44,7 @@ def _images(data):
 def test_every_input_kind(predictor, data, tmp_path):
     import cv2
 
-    from tests.predict_fixtures import LoopbackServer
+    from predict_fixtures import LoopbackServer
 
     paths = _images(data)
     assert len(list(predictor.predict(str(paths[0])))) == 1

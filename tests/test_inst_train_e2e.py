@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from tests.conftest import INST_CONFIG_DIR, read_result, run_main
-from tests.inst_helpers import coco_set
+from conftest import INST_CONFIG_DIR, read_result, run_main
+from inst_helpers import coco_set
 
 CFG = INST_CONFIG_DIR / "MaskRCNN-ResNet50-FPN.yaml"
 ENV = {"OMP_NUM_THREADS": "1"}

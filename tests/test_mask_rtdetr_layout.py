@@ -3,7 +3,7 @@ shape for shape, so PaddleX's *_pretrained.pdparams load with nothing missing or
 are the published 14.66 / 18.82 / 32.89 / 68.78 / 130.02 M. Building H on CPU takes ~10 s; all five ~20 s."""
 import pytest
 
-from tests.mask_rtdetr_helpers import SIZES, build_model, manifest
+from mask_rtdetr_helpers import SIZES, build_model, manifest
 
 PARAMS_M = {"S": 14.66, "M": 18.82, "L": 32.89, "X": 68.78, "H": 130.02}
 

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from tests.inst_helpers import coco_set, shrink
+from inst_helpers import coco_set, shrink
 
 
 def _forward(model, mode, tmp_path_factory):

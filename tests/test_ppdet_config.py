@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from tests.inst_helpers import coco_set
+from inst_helpers import coco_set
 
 
 def _build(tmp_path_factory, model="MaskRCNN-ResNet50-FPN", **kw):
@@ -93,8 +93,8 @@ def test_pretrained_weights_local_file_and_url(how, tmp_path_factory, tmp_path, 
     from paddlex_train.backends.paddledet.config import DetSettings, build_config
     from paddlex_train.backends.paddledet.runners import make_session
     from paddlex_train.config.loader import load_config
-    from tests.conftest import INST_CONFIG_DIR
-    from tests.predict_fixtures import LoopbackServer
+    from conftest import INST_CONFIG_DIR
+    from predict_fixtures import LoopbackServer
 
     data = coco_set(tmp_path_factory)
     cfg = build_config("MaskRCNN-ResNet50-FPN", data, DetSettings(num_classes=3))

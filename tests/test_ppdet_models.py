@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO
-from tests.inst_helpers import coco_set
+from conftest import REPO
+from inst_helpers import coco_set
 
 pytestmark = pytest.mark.slow
 # Random-init backbones whose eval outputs stay (near) empty even with calibrated BatchNorm (inst_helpers.
@@ -33,7 +33,8 @@ def test_nine_architecture_files():
 def test_train_evaluate_export_predict(model, tmp_path_factory, tmp_path):
     data = coco_set(tmp_path_factory)
     out = tmp_path / model
-    code = f"from tests.inst_helpers import check_model; check_model({model!r}, {str(data)!r}, {str(out)!r})"
+    code = (f"import sys; sys.path.insert(0, {str(REPO / 'tests')!r}); from inst_helpers import check_model; "
+            f"check_model({model!r}, {str(data)!r}, {str(out)!r})")
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=900,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert proc.returncode == 0, proc.stderr[-3000:]

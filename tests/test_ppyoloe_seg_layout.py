@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import REPO
+from conftest import REPO
 
 MANIFEST = REPO.parent / "shared" / "reference" / "instance_refs" / "PP-YOLOE_seg-S" / "manifest.json"
 

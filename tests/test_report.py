@@ -10,8 +10,8 @@ from paddlex_train.errors import ConfigError
 from paddlex_train.report import REPORT_NAME, refresh_report
 from paddlex_train.report.images import MAX_CURVE_POINTS, downsample
 from paddlex_train.results import write_failure, write_success
-from tests.conftest import run_main
-from tests.report_helpers import chromium_path, load_in_browser, write_large_run
+from conftest import run_main
+from report_helpers import chromium_path, load_in_browser, write_large_run
 
 
 def _html(out):
