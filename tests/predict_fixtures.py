@@ -82,15 +82,24 @@ def make_images(out_dir, n=3, size=(40, 32), seed=0, ext=".png", prefix="img"):
 
 
 class LoopbackServer:
-    """A tiny HTTP server on 127.0.0.1 serving files from `root`; `/too_big` announces a 1 GB body."""
+    """A tiny HTTP server on 127.0.0.1 serving files from `root`; `/too_big` announces a 1 GB body.
 
-    def __init__(self, root):
+    `hits` counts the GET requests per path; `delay` (s) slows every answer (to make concurrent clients overlap).
+    """
+
+    def __init__(self, root, delay=0.0):
+        import collections
         import functools
         import http.server
         import threading
+        import time
+
+        hits = self.hits = collections.Counter()
 
         class Handler(http.server.SimpleHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (http.server's naming)
+                hits[self.path] += 1
+                time.sleep(delay)
                 if self.path.startswith("/too_big"):
                     self.send_response(200)
                     self.send_header("Content-Length", str(1 << 30))
