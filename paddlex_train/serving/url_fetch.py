@@ -37,7 +37,16 @@ def address_refusal(ip_text):
 def _resolve(host, port, allow_private):
     """The first acceptable (family, address) of `host`; refuses when any address is private (unless allowed)."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        literal = ipaddress.ip_address(host.split("%")[0])  # an address literal is checked without DNS
+    except ValueError:
+        literal = None
+    try:
+        if literal is not None:
+            family = socket.AF_INET6 if literal.version == 6 else socket.AF_INET
+            infos = [(family, socket.SOCK_STREAM, 0, "", (host, port) if family == socket.AF_INET
+                      else (host, port, 0, 0))]
+        else:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise bad_image("url_error", f"image URL host {host!r} cannot be resolved ({error})") from None
     if not infos:

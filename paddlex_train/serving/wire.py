@@ -71,10 +71,10 @@ def mask_rle(mask):
 
 
 def instances(result, class_names=()):
-    """The wire `instances` list of one InstResult (see the module docstring)."""
+    """The wire `instances` list of one InstResult (see the module docstring), and the kept (index, box) pairs."""
     masks = result.get("masks")
     masks = np.asarray(masks) if masks is not None else np.zeros((0, 0, 0), bool)
-    found = []
+    found, kept = [], []
     for index, item in enumerate(result.get("boxes") or []):
         mask = masks[index] if index < len(masks) else None
         box = item.get("coordinate")
@@ -90,15 +90,23 @@ def instances(result, class_names=()):
         if name is None:
             name = class_names[cls_id] if 0 <= cls_id < len(class_names) else str(cls_id)
         crop = mask[round(ymin):round(ymax), round(xmin):round(xmax)]
+        kept.append((index, {**item, "cls_id": cls_id, "label": str(name),
+                             "coordinate": [xmin, ymin, xmax, ymax]}))
         found.append({"bbox": [xmin, ymin, xmax, ymax], "categoryId": cls_id, "categoryName": str(name),
                       "score": float(item.get("score", 0.0)),
                       "mask": {"rleResult": mask_rle(crop), "size": [int(crop.shape[0]), int(crop.shape[1])]}})
-    return found
+    return found, kept
 
 
 def instance_result(result, visualize, class_names=(), jpeg_quality=75):
     """JSON bytes of InstanceResult for one InstResult."""
-    body = {"instances": instances(result, class_names)}
+    found, kept = instances(result, class_names)
+    body = {"instances": found}
+    masks = np.asarray(result.get("masks"))
     if visualize:
-        body["image"] = jpeg_base64(result.img["res"], jpeg_quality)
+        # Draw exactly the reported instances (boxes completed, degenerate ones gone) with the result's own drawing.
+        drawn = type(result)(result)
+        drawn["boxes"] = [box for _, box in kept]
+        drawn["masks"] = masks[[i for i, _ in kept]]
+        body["image"] = jpeg_base64(drawn.img["res"], jpeg_quality)
     return json.dumps(body).encode()
