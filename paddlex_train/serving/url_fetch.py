@@ -26,7 +26,7 @@ def address_refusal(ip_text):
     ip = ipaddress.ip_address(ip_text.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    for kind in ("loopback", "link_local", "private", "multicast", "reserved", "unspecified"):
+    for kind in ("loopback", "unspecified", "link_local", "private", "multicast", "reserved"):
         if getattr(ip, f"is_{kind}"):
             return kind.replace("_", "-")
     if not ip.is_global:
