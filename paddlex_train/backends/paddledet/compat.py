@@ -93,6 +93,12 @@ REWRITES = {
         "[keep, paddle.cast(paddle.shape(cate_scores)[0] - 1, 'int64')]",
         "[keep, paddle.cast(paddle.shape(cate_scores)[0:1] - 1, 'int64')]",
         "Matrix NMS (SOLOv2) appends a placeholder index to the kept set by concat"),
+    "ema_filter_no_grad": Rewrite(
+        "ppdet.optimizer.ema", "ModelEMA.__init__",
+        "self.ema_black_list.append(n)",
+        "self.ema_black_list.add(n)",
+        "ema_filter_no_grad (Mask-RT-DETR's recipe: frozen backbone parameters are not averaged) appends to the "
+        "black list, which _match_ema_black_list returns as a set: AttributeError (not a 0-D issue; fixed upstream)"),
 }
 
 _ORIGINALS = {}  # key -> (owner objects and attribute, original function)

@@ -149,12 +149,11 @@ class MaskHybridEncoder(nn.Layer):
         self.mask_feat_head = MaskFeatFPN([hidden_dim] * levels, feat_strides, c0, c1)
         self.enc_mask_lateral = BaseConv(x4_channels, c1, 3, 1)
         self.enc_mask_output = nn.Sequential(BaseConv(c1, c1, 3, 1), nn.Conv2D(c1, num_prototypes, 1))
-        self._fixed_pos = {}
-        if eval_size:
+        if eval_size:  # fixed position embedding for eval/export; a non-persistable buffer (not in the state dict)
             for idx in self.use_encoder_idx:
                 stride = feat_strides[idx]
-                self._fixed_pos[idx] = sincos_position_embedding(eval_size[1] // stride, eval_size[0] // stride,
-                                                                 hidden_dim, pe_temperature)
+                self.register_buffer(f"pos_embed{idx}", sincos_position_embedding(
+                    eval_size[1] // stride, eval_size[0] // stride, hidden_dim, pe_temperature), persistable=False)
 
     @classmethod
     def from_config(cls, cfg, input_shape):
@@ -169,10 +168,10 @@ class MaskHybridEncoder(nn.Layer):
         for i, idx in enumerate(self.use_encoder_idx):
             h, w = proj[idx].shape[2:]
             tokens = proj[idx].flatten(2).transpose([0, 2, 1])
-            if self.training or idx not in self._fixed_pos:
+            if self.training or not self.eval_size:
                 pos = sincos_position_embedding(w, h, self.hidden_dim, self.pe_temperature)
             else:
-                pos = self._fixed_pos[idx]
+                pos = getattr(self, f"pos_embed{idx}")
             memory = self.encoder[i](tokens, pos_embed=pos)
             proj[idx] = memory.transpose([0, 2, 1]).reshape([-1, self.hidden_dim, h, w])
         return proj

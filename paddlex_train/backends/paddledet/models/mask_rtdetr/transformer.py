@@ -137,8 +137,11 @@ class MaskRTDETR(nn.Layer):
         self.bbox_head = MLP(hidden_dim, hidden_dim, 4, num_layers=3)
         self._reset_parameters()
         if eval_size:
-            self.anchors, self.valid_mask = self._generate_anchors(
-                [[int(eval_size[0] / s), int(eval_size[1] / s)] for s in self.feat_strides])
+            # Non-persistable buffers: graph constants on export (jit.save finds them), not in the state dict.
+            anchors, valid = self._generate_anchors([[int(eval_size[0] / s), int(eval_size[1] / s)]
+                                                     for s in self.feat_strides])
+            self.register_buffer("anchors", anchors, persistable=False)
+            self.register_buffer("valid_mask", valid, persistable=False)
 
     def _reset_parameters(self):
         linear_init_(self.score_head)
