@@ -11,6 +11,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ....errors import DatasetError
 from ....utils.fs import safe_join
+from ....utils.images import exif_rotated, image_sizes  # noqa: F401  (exif_rotated: re-exported for the checks)
 from .masks import SegmentationError, bbox_matches, rle_bbox, segmentation_to_rle
 
 SPLITS = ("train", "val")
@@ -85,31 +86,6 @@ def _check_categories(cats, path, problems, out):
         else:
             out.categories[cat["id"]] = cat["name"]
             names[cat["name"]] = cat["id"]
-
-
-EXIF_ORIENTATION = 0x0112
-_SWAPPING_ORIENTATIONS = (5, 6, 7, 8)  # EXIF orientations that rotate by 90 or 270 degrees
-
-
-def exif_rotated(im):
-    """True when an open PIL image carries an EXIF orientation other than 'as stored'."""
-    try:
-        return im.getexif().get(EXIF_ORIENTATION, 1) not in (1, None)
-    except (OSError, ValueError, SyntaxError):  # unreadable EXIF: treat as not rotated
-        return False
-
-
-def image_sizes(im):
-    """(stored size, displayed size) of an open PIL image: they differ when EXIF rotates it by 90/270 degrees.
-
-    Annotation tools (LabelMe) and OpenCV apply the EXIF orientation, so either size can be the right one.
-    """
-    w, h = im.size
-    try:
-        swap = im.getexif().get(EXIF_ORIENTATION, 1) in _SWAPPING_ORIENTATIONS
-    except (OSError, ValueError, SyntaxError):
-        swap = False
-    return (w, h), ((h, w) if swap else (w, h))
 
 
 def _image_size(file, image_cache):

@@ -6,45 +6,23 @@ the root; each JSON's imagePath is relative to its own folder. Output: annotatio
 Everything is read and checked before anything is written, so a failed conversion changes nothing.
 """
 import json
-import random
 import shutil
 from pathlib import Path
 
-import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 from pycocotools import mask as mask_utils
 
 from ....errors import DatasetError
-from ....utils.fs import safe_join, write_text_keeping_backup
+from ....utils.fs import write_text_keeping_backup
+from ....utils.images import same_picture, upright
+from ....utils.labelme import TRAIN_LIST, VAL_LIST, read_anno_list
+from ....utils.rle import mask_to_rle
 from ...base.problems import Problems
-from .coco import IMAGE_DIR, annotation_file, exif_rotated, load_json
+from ...base.split import seeded_split
+from .coco import IMAGE_DIR, annotation_file, load_json
 from .labelme_read import read_labelme
-from .masks import mask_to_rle
 
-TRAIN_LIST, VAL_LIST = "train_anno_list.txt", "val_anno_list.txt"
-DEFAULT_TRAIN_SHARE = 0.8
-
-
-def read_anno_list(root, name, problems):
-    """JSON paths listed in <root>/<name>; a line's last whitespace-separated token is the path (PaddleX)."""
-    path = Path(root) / name
-    out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
-        if not line.strip():
-            continue
-        rel = line.strip() if (Path(root) / line.strip()).is_file() else line.split()[-1]
-        try:
-            json_path = safe_join(root, rel)
-        except DatasetError:
-            problems.add(path, f"{rel!r} points outside the data set directory {root}", where=f"line {n}",
-                         hint="list paths relative to the data set folder, without '..'")
-            continue
-        if not json_path.is_file():
-            problems.add(path, f"listed file {rel!r} not found", where=f"line {n}",
-                         hint="list LabelMe JSON paths relative to the data set folder")
-            continue
-        out.append(json_path)
-    return out
+DEFAULT_TRAIN_PERCENT = 80  # without val_anno_list.txt (PaddleX: 80/20 too)
 
 
 def split_lists(root, seed, problems):
@@ -56,10 +34,7 @@ def split_lists(root, seed, problems):
     train = read_anno_list(root, TRAIN_LIST, problems)
     if (root / VAL_LIST).is_file():
         return train, read_anno_list(root, VAL_LIST, problems)
-    shuffled = list(train)
-    random.Random(seed).shuffle(shuffled)
-    n_train = min(len(shuffled) - 1, max(1, int(len(shuffled) * DEFAULT_TRAIN_SHARE)))
-    return shuffled[:n_train], shuffled[n_train:]
+    return seeded_split(train, DEFAULT_TRAIN_PERCENT, seed)
 
 
 def _target_name(rec, root):
@@ -174,15 +149,10 @@ def _same_image(rec, target):
     """Does the existing `target` already hold the image of `rec` (e.g. from an earlier conversion)?"""
     if rec.image_path is None:
         return target.read_bytes() == rec.image_bytes
-    if not rec.exif_rotated:
-        return target.read_bytes() == rec.image_path.read_bytes()
-    # We stored the rotated view, re-encoded: compare pixels, with room for JPEG noise.
-    with Image.open(target) as done, Image.open(rec.image_path) as src:
-        if done.size != (rec.width, rec.height) or exif_rotated(done):
+    with Image.open(target) as done:
+        if done.size != (rec.width, rec.height):
             return False
-        a = np.asarray(done.convert("RGB"), dtype=np.int16)
-        b = np.asarray(ImageOps.exif_transpose(src).convert("RGB"), dtype=np.int16)
-        return float(np.abs(a - b).mean()) < 8.0
+    return same_picture(rec.image_path, target)
 
 
 def _write(root, docs, categories, copies):
@@ -196,7 +166,7 @@ def _write(root, docs, categories, copies):
         if rec.image_path is not None and rec.exif_rotated:
             # The polygons were drawn on the rotated view: store those pixels, so no reader can disagree.
             with Image.open(rec.image_path) as im:
-                ImageOps.exif_transpose(im).save(target, quality=95)
+                upright(im).save(target, quality=95)
         elif rec.image_path is not None:
             shutil.copy2(rec.image_path, target)
         else:

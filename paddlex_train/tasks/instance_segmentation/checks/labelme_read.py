@@ -10,9 +10,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from ....errors import DatasetError
-from ....utils.fs import normalise_rel, safe_join
-from .coco import exif_rotated, image_sizes
+from ....utils.labelme import IMAGE_DIR, find_image
+from ....utils.images import exif_rotated, image_sizes
 
 IGNORE_LABEL = "__ignore__"
 ACCEPTED_SHAPES = ("polygon", "rectangle")
@@ -78,22 +77,12 @@ def _clip(poly, w, h):
 
 def _locate_image(doc, path, root, problems, rec):
     raw = doc.get("imagePath")
-    candidate = None
-    if isinstance(raw, str) and raw.strip():
-        rel_dir = path.parent.resolve().relative_to(Path(root).resolve())
-        try:
-            candidate = safe_join(root, rel_dir / normalise_rel(raw))
-        except DatasetError:
-            problems.add(path, f"imagePath {raw!r} points outside the data set directory {root}",
-                         where="imagePath", hint="keep images inside the data set folder; imagePath is relative "
-                         "to the JSON's folder")
-            return False
-    if candidate is not None and not candidate.is_file():
-        # LabelMe often stores an absolute path of the annotator's machine (C:\\Users\\...); an image of that
-        # name next to the JSON is the one meant.
-        beside = path.parent / Path(normalise_rel(raw)).name
-        candidate = beside if beside.is_file() else candidate
-    if candidate is not None and candidate.is_file() and candidate.suffix.lower() != ".json":
+    found = find_image(path, raw, root)
+    if found.error:
+        problems.add(path, found.error, where="imagePath", hint=found.hint)
+        return False
+    candidate = found.path
+    if candidate is not None:
         rec.image_path = candidate
         try:
             with Image.open(candidate) as im:
@@ -121,8 +110,14 @@ def _locate_image(doc, path, root, problems, rec):
             problems.add(path, f"imageData cannot be decoded ({e})", where="imageData",
                          hint="re-save the file in LabelMe")
             return False
-    problems.add(path, f"image {raw!r} not found next to the JSON and no imageData is embedded", where="imagePath",
-                 hint="put the image where imagePath points (relative to the JSON's folder)")
+    if found.escaped:
+        problems.add(path, f"imagePath {raw!r} points outside the data set directory {root}", where="imagePath",
+                     hint="keep images inside the data set folder; imagePath is relative to the JSON's folder")
+        return False
+    problems.add(path, f"image {raw!r} not found (looked in: {', '.join(found.looked_in) or 'nowhere'}) and no "
+                 "imageData is embedded", where="imagePath",
+                 hint="put the image where imagePath points (relative to the JSON's folder), next to the JSON, "
+                      f"or in {IMAGE_DIR}/ under the data set folder")
     return False
 
 

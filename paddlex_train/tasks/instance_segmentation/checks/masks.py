@@ -135,13 +135,6 @@ def rle_to_mask(rle):
     return mask_utils.decode(rle)
 
 
-def mask_to_rle(mask):
-    """Compressed RLE (counts as str, JSON-ready) of an HxW binary mask."""
-    rle = mask_utils.encode(np.asfortranarray(np.asarray(mask, dtype=np.uint8)))
-    rle["counts"] = rle["counts"].decode("ascii")
-    return rle
-
-
 def bbox_matches(bbox, mask_box):
     """True when an [x, y, w, h] bbox agrees with the mask's box to within max(3 px, 10% of its size)."""
     x, y, bw, bh = bbox

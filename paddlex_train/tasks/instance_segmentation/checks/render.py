@@ -1,8 +1,9 @@
 """check_dataset pictures: ground-truth renders of a few images per split and the per-category histogram."""
 from pathlib import Path
 
-from PIL import Image, ImageOps
+from PIL import Image
 
+from ....utils.images import upright
 from ....vis.instances import draw_instances, instance_colour
 from .coco import IMAGE_DIR
 from .masks import rle_to_mask, segmentation_to_rle
@@ -22,8 +23,8 @@ def render_image(root, image, anns, categories, alpha=0.5):
     """RGB PIL picture of one image with its annotations' masks, boxes and category names."""
     with Image.open(Path(root) / IMAGE_DIR / image["file_name"]) as im:
         h, w = image["height"], image["width"]
-        # width/height may describe the EXIF-rotated view (see coco.image_sizes); show that view then.
-        base = im.copy() if im.size == (w, h) else ImageOps.exif_transpose(im)  # both outlive the file
+        # width/height may describe the EXIF-rotated view (see utils.images.image_sizes); show that view then.
+        base = im.copy() if im.size == (w, h) else upright(im)  # both outlive the file
     masks, boxes, labels, colours = [], [], [], []
     # Largest first, so small instances stay visible on top of big (often "stuff") regions.
     for ann in sorted(anns, key=lambda a: -float(a.get("area") or 0)):

@@ -13,18 +13,20 @@ import binascii
 import io
 import json
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ....errors import DatasetError
-from ....utils.fs import normalise_rel, safe_join
+from ....utils.images import image_sizes
+from ....utils.labelme import TEST_LIST, TRAIN_LIST, VAL_LIST, find_image, read_anno_list
+from ....utils.labels import IGNORE_INDEX
 from ...base.problems import Problems
 from .labelme_write import write_dataset
 
-BACKGROUND, IGNORE_NAME, IGNORE_ID = "_background_", "__ignore__", 255
-ANNO_LISTS = {"train": "train_anno_list.txt", "val": "val_anno_list.txt", "test": "test_anno_list.txt"}
+BACKGROUND, IGNORE_NAME, IGNORE_ID = "_background_", "__ignore__", IGNORE_INDEX
+ANNO_LISTS = {"train": TRAIN_LIST, "val": VAL_LIST, "test": TEST_LIST}
 # shape_type -> allowed point counts (None = at least the given minimum), as labelme's shape_to_mask asserts.
 SHAPE_POINTS = {"polygon": (3, None), "rectangle": (2, 2), "circle": (2, 2), "line": (2, 2),
                 "linestrip": (2, None), "point": (1, 1)}
@@ -44,20 +46,8 @@ class Record:
 
 
 def _read_anno_lists(root, problems):
-    out = {}
-    for split, name in ANNO_LISTS.items():
-        path = root / name
-        if not path.is_file():
-            continue
-        rels = []
-        for number, line in enumerate(path.read_text(encoding="utf-8-sig", errors="replace").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                rels.append(safe_join(root, line.strip(), source=f"{path}:{number}"))
-            except DatasetError as e:
-                problems.add(path, e.message.split(": ", 1)[-1], hint=e.hint, where=number)
-        out[split] = rels
+    out = {split: read_anno_list(root, name, problems) for split, name in ANNO_LISTS.items()
+           if (root / name).is_file()}
     if not out:
         raise DatasetError(f"{root / ANNO_LISTS['train']} does not exist: nothing to convert from LabelMe.",
                            hint="list your LabelMe JSON files (paths relative to the data set root) in "
@@ -96,51 +86,44 @@ def _check_shapes(data, path, problems):
     return shapes if ok else None
 
 
-def _display_size(im):
-    """(width, height) as displayed, i.e. after EXIF orientation (as labelme sees the image), from the header."""
-    w, h = im.size
-    return (h, w) if im.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (w, h)
-
-
 def _try_image(record, candidate):
-    if not candidate.is_file():
-        return False
     try:
         with Image.open(candidate) as im:
-            record.size = _display_size(im)
+            record.size = image_sizes(im)[1]  # as displayed, i.e. after EXIF orientation (as labelme sees it)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        return False  # not an image (apc2016's imagePath names the JSON itself): try the next source
+        return False  # not an image: try the embedded imageData
     record.image_path = candidate
     return True
 
 
 def _image_of(record, data, root, problems):
-    """Find the image: imagePath relative to the JSON (Windows separators allowed), then the file of that name
-    next to the JSON (folders moved after annotating), then the embedded imageData."""
+    """Find the image (utils.labelme.find_image: imagePath relative to the JSON, the file of that name next to
+    the JSON, or images/<name> as in PaddleX's layout), else the embedded imageData."""
     raw = data.get("imagePath") if isinstance(data.get("imagePath"), str) else ""
     path = record.json_path
-    if raw:
-        norm = normalise_rel(raw)
-        candidate = (path.parent / norm).resolve()
-        if PureWindowsPath(raw).drive or (candidate != root and root not in candidate.parents):
-            problems.add(path, f"imagePath {raw!r} points outside the data set directory {root}",
-                         hint="move the image into the data set directory and make imagePath relative to the JSON")
-            return False
-        if _try_image(record, candidate) or _try_image(record, path.parent / PurePosixPath(norm).name):
-            return True
+    found = find_image(path, raw, root)
+    if found.error:
+        problems.add(path, found.error, hint=found.hint)
+        return False
+    if found.path is not None and _try_image(record, found.path):
+        return True
     if data.get("imageData"):
         try:
             blob = base64.b64decode(data["imageData"], validate=False)
             with Image.open(io.BytesIO(blob)) as im:
-                record.size = _display_size(im)
+                record.size = image_sizes(im)[1]
                 record.image_ext = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp"}.get(im.format, ".png")
         except (binascii.Error, UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
             problems.add(path, f"imageData is not a valid base64 image ({e})", hint="re-save the file in LabelMe")
             return False
         record.image_bytes = blob
         return True
-    problems.add(path, f"image {raw!r} not found (relative to {path.parent}) and the JSON has no imageData",
-                 hint="put the image next to the JSON or fix imagePath")
+    if found.escaped:
+        problems.add(path, f"imagePath {raw!r} points outside the data set directory {root}",
+                     hint="move the image into the data set directory and make imagePath relative to the JSON")
+        return False
+    problems.add(path, f"image {raw!r} not found (looked in: {', '.join(found.looked_in) or 'nowhere'}) and the "
+                 "JSON has no imageData", hint="put the image next to the JSON, in images/, or fix imagePath")
     return False
 
 
@@ -150,9 +133,6 @@ def _load_records(root, anno, problems):
         for path in paths:
             try:
                 data = json.loads(path.read_text(encoding="utf-8-sig"))
-            except FileNotFoundError:
-                problems.add(path, "LabelMe JSON does not exist", hint=f"fix the path in {ANNO_LISTS[split]}")
-                continue
             except OSError as e:
                 problems.add(path, f"cannot be read ({e.strerror})", hint="check the path and permissions")
                 continue

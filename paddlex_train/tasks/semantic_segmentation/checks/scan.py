@@ -9,8 +9,9 @@ import sys
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
+from ....utils.images import image_sizes, upright
 from . import doctor
 
 # Below this many pairs a process pool costs more than it saves.
@@ -61,9 +62,8 @@ def _image_size(job, res):
     """(width, height) after EXIF rotation, read from the header; None (and a problem) if unreadable."""
     try:
         with Image.open(job.image) as im:
-            w, h = im.size
+            size = image_sizes(im)[1]  # as displayed (EXIF orientation applied), from the header
             fmt = im.format
-            orientation = im.getexif().get(0x0112, 1) if fmt in ("JPEG", "TIFF", "WEBP", "PNG") else 1
     except FileNotFoundError:
         res.problems.append(("missing", f"image {job.image_rel} does not exist", "fix the path or add the file"))
         return None
@@ -75,7 +75,7 @@ def _image_size(job, res):
         res.problems.append(("unreadable", f"image {job.image_rel} is truncated (no end-of-{fmt} marker)",
                              "re-copy or re-export the image"))
         return None
-    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+    return size
 
 
 def _short(error):
@@ -129,7 +129,7 @@ def _render(job, ids):
     from ....vis.palette import palette_image
 
     with Image.open(job.image) as im:
-        rgb = ImageOps.exif_transpose(im).convert("RGB")
+        rgb = upright(im).convert("RGB")
     os.makedirs(os.path.dirname(job.render), exist_ok=True)
     Image.blend(rgb, palette_image(ids).convert("RGB"), 0.4).save(job.render, quality=90)
 

@@ -7,10 +7,10 @@ from PIL import Image
 
 from ....errors import DatasetError
 from ....utils.fs import backup, write_text_atomic
-from ...base.split import seeded_split
+from ....utils.images import IMAGE_EXTS
+from ...base.split import seeded_split, train_count
 from .lists import SPLITS, list_path, resolve_in
 
-_IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 
 def stratified_split(items, classes_of, train_percent, seed):
@@ -26,9 +26,7 @@ def stratified_split(items, classes_of, train_percent, seed):
     order = list(range(len(items)))
     rng.shuffle(order)
     n = len(items)
-    cut = int(round(n * train_percent / 100))
-    if n >= 2:
-        cut = min(max(cut, 1), n - 1)
+    cut = train_count(n, train_percent)
     counts = Counter(c for i in order for c in classes_of[i])
     need = {c: int(round(k * (100 - train_percent) / 100)) or 1 for c, k in counts.items() if k > 1}
     val = []
@@ -80,14 +78,14 @@ def _pool_from_folders(root):
                                 "file stems in annotations/")
     labels = {}
     for p in sorted(labels_dir.rglob("*")):
-        if p.is_file() and p.suffix.lower() in _IMAGE_EXTS:
+        if p.is_file() and p.suffix.lower() in IMAGE_EXTS:
             key = p.relative_to(labels_dir).with_suffix("").as_posix()
             if key not in labels or p.suffix.lower() == ".png":  # prefer PNG when a stem has several
                 labels[key] = p
     pool = []
     for p in sorted(images_dir.rglob("*")):
         key = p.relative_to(images_dir).with_suffix("").as_posix()
-        if p.is_file() and p.suffix.lower() in _IMAGE_EXTS and key in labels:
+        if p.is_file() and p.suffix.lower() in IMAGE_EXTS and key in labels:
             pool.append(f"{p.relative_to(root).as_posix()} {labels[key].relative_to(root).as_posix()}")
     return pool
 
