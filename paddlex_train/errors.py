@@ -6,7 +6,8 @@ a one-line message and, where we can give one, a hint saying how to fix the prob
 
 
 class PxtError(Exception):
-    """Base class of every error the toolkit reports to a user.
+    """Base class of every error the toolkit reports to a user. Raise one of the subclasses below, never this
+    class itself, so that the same mistake gets the same type (err_type) and exit code in every task and mode.
 
     Args:
         message: what went wrong, one line, naming the file or key involved.
@@ -47,6 +48,10 @@ class BackendError(PxtError):
 
 class UnsupportedError(PxtError):
     """A module, mode or model that does not exist or is not available yet."""
+
+
+class DownloadError(PxtError):
+    """A file given by URL (weights, inputs) could not be downloaded."""
 
 
 class TrainingDivergedError(PxtError):

@@ -107,6 +107,7 @@ def check_model(model, data, out):
     from paddlex_train.backends.paddledet.config import DetSettings, build_config
     from paddlex_train.backends.paddledet.export import export_inference
     from paddlex_train.backends.paddledet.session import DetTrainSession
+    from paddlex_train.tasks.base.checkpoint import Identity, save_periodic
     from paddlex_train.inference.base import create_predictor
     from paddlex_train.training.seed import seed_everything
 
@@ -118,7 +119,7 @@ def check_model(model, data, out):
                            save_dir=str(out), log_interval=1)
     cfg = shrink(build_config(model, data, settings))
     logs = []
-    session = DetTrainSession(cfg, model, None, None, 0, logs.append, export_inference)
+    session = DetTrainSession(cfg, model, None, 0, logs.append, export_inference)
     info = session.run_unit(1)
     assert math.isfinite(info["loss"]) and info["samples"] == 2
     assert any("[TRAIN] epoch: 1/1, iter: 1/1" in line and "ETA" in line for line in logs)
@@ -129,7 +130,7 @@ def check_model(model, data, out):
         assert key in metrics, key
     assert set(metrics["per_category_AP"]) == {"circle", "rectangle", "triangle"} and score == metrics["AP"]
 
-    files = session.save_checkpoint(out / "1", 1, score, best=False)
+    files = save_periodic(out / "1", session, 1, score, score, Identity(model, 3, "instance_segmentation"))
     assert {"pdparams", "pdopt", "pdstates"} <= set(files)
     exported = session.export(out / "1" / "inference")
     yml = yaml.safe_load(exported["inference_config"].read_text())

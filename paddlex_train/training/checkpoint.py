@@ -12,6 +12,46 @@ from ..results import write_json_atomic
 from ..utils.fs import atomic_file, replace_dir  # noqa: F401  (the one copy; re-exported for the backends)
 
 
+def save_object(obj, path):
+    """paddle.save `obj` (a state dict or a plain dict) to `path` atomically."""
+    from ..paddle_env import import_paddle
+
+    with atomic_file(path) as tmp:
+        import_paddle().save(obj, str(tmp))
+    return Path(path)
+
+
+def load_object(path):
+    """paddle.load the object saved in `path` (.pdparams, .pdopt, .pdstates)."""
+    from ..paddle_env import import_paddle
+
+    return import_paddle().load(str(path))
+
+
+def write_checkpoint(directory, objects, names):
+    """Write one checkpoint directory.
+
+    Args:
+        directory: e.g. output/iter_100, output/3, output/best_model.
+        objects: {role: object} (roles pdparams, pdopt, pdstates).
+        names: {role: file name or tuple of names}; a role with several names is written once and copied (ppdet's
+            best_model/ holds best_model.pdparams and a model.pdparams copy).
+
+    Returns:
+        {role: path of its first file}.
+    """
+    directory = Path(directory)
+    files = {}
+    for role, obj in objects.items():
+        targets = names[role] if isinstance(names[role], (tuple, list)) else (names[role],)
+        first = save_object(obj, directory / targets[0])
+        for extra in targets[1:]:
+            with atomic_file(directory / extra) as tmp:
+                shutil.copyfile(first, tmp)
+        files[role] = first
+    return files
+
+
 class CheckpointKeeper:
     """Remembers the periodic checkpoint directories and deletes all but the newest `keep`.
 

@@ -94,6 +94,20 @@ def atomic_dir(directory):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def move_files_into(src_dir, dst_dir):
+    """Move every file of `src_dir` into `dst_dir` by rename (other files of `dst_dir` stay), then remove
+    `src_dir`; returns {name: new path}. For results that land in a shared folder such as Global.output."""
+    src_dir, dst_dir = Path(src_dir), Path(dst_dir)
+    dst_dir.mkdir(parents=True, exist_ok=True)
+    moved = {}
+    for item in sorted(src_dir.iterdir()):
+        if item.is_file():
+            os.replace(item, dst_dir / item.name)
+            moved[item.name] = dst_dir / item.name
+    shutil.rmtree(src_dir, ignore_errors=True)
+    return moved
+
+
 def write_bytes_atomic(path, data):
     """Write `data` (bytes) to `path` through atomic_file."""
     with atomic_file(path) as tmp:

@@ -7,7 +7,7 @@ the first into the second, so `load_arch` restores the pristine registry before 
 import copy
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import ConfigError, DatasetError, UnsupportedError
@@ -46,7 +46,6 @@ class DetSettings:
     device_type: str = "cpu"
     target_size: list = None
     save_dir: str = "output"
-    extra: dict = field(default_factory=dict)
 
 
 def available_models():
@@ -151,7 +150,7 @@ def _scale_schedule(cfg, s):
             sch.milestones = [m for m in sch.milestones if m < s.epochs] or [s.epochs]
         if isinstance(sch, CosineDecay):  # same cosine shape (PP-YOLOE-seg: 96 over 80 epochs) on s.epochs
             sch.max_epochs = max(1, round(sch.max_epochs * s.epochs / base_epochs))
-        if isinstance(sch, PiecewiseDecay) and s.warmup_steps <= 0:
+        if isinstance(sch, (PiecewiseDecay, CosineDecay)) and s.warmup_steps <= 0:
             sch.use_warmup = False  # ppdet reads the warm-up from schedulers[1] only when this is set
         if isinstance(sch, LinearWarmup):
             if s.warmup_steps <= 0:
@@ -169,8 +168,7 @@ def build_config(model, dataset_dir, settings):
     root = str(Path(dataset_dir).resolve())
     for key in ("TrainDataset", "EvalDataset", "TestDataset"):
         ds = cfg[key]
-        ds.dataset_dir = root
-        ds.anno_path = ds.anno_path  # relative to dataset_dir, as the arch file says
+        ds.dataset_dir = root  # anno_path stays relative to it, as the arch file says
     cfg["num_classes"] = int(settings.num_classes)
     for dev in ("gpu", "xpu", "npu", "mlu"):
         cfg[f"use_{dev}"] = settings.device_type == dev
@@ -192,7 +190,6 @@ def build_config(model, dataset_dir, settings):
             cfg["eval_size"] = list(settings.target_size)
             cfg["TestReader"].setdefault("inputs_def", {})["image_shape"] = [3, *settings.target_size]
     _scale_schedule(cfg, settings)
-    cfg.update(settings.extra)
     return cfg
 
 

@@ -3,6 +3,8 @@ import numpy as np
 import paddle
 from ppdet.core.workspace import create
 
+from ...training.weights import compare_keys
+
 
 def build_model(cfg, weights):
     """The model of `cfg` with `weights` (dict or .pdparams path) loaded, in eval mode."""
@@ -11,6 +13,15 @@ def build_model(cfg, weights):
     model.set_state_dict(state)
     model.eval()
     return model
+
+
+def load_state(model, state):
+    """Load the tensors of `state` that match `model` by name and shape; returns the compare_keys report (the
+    template decides whether the weights fit)."""
+    shapes = lambda d: {k: tuple(v.shape) for k, v in d.items() if hasattr(v, "shape")}  # noqa: E731
+    report = compare_keys(shapes(model.state_dict()), shapes(state))
+    model.set_state_dict({k: state[k] for k in report["matched"]})
+    return report
 
 
 def forward(model, inputs):

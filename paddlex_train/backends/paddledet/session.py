@@ -1,25 +1,27 @@
-"""DetTrainSession: ppdet.engine.Trainer driven one epoch at a time (the TrainSession contract of
-paddlex_train/tasks/base/trainer.py).
+"""DetTrainSession: ppdet.engine.Trainer driven one epoch at a time (the TrainSession contract of backends/base.py).
 
 ppdet's Trainer.train() runs `range(start_epoch, cfg.epoch)`; setting both to one epoch lets the shared template
 own the loop (evaluation cadence, checkpoints, best model, result files) while every step still runs through
 ppdet's own loop and callbacks. ppdet's Checkpointer/LogPrinter/VisualDLWriter callbacks are replaced by
-`StepCallback` (per-iteration progress with ETA, NaN guard, loss collection); metrics by InstCOCOMetric.
+`StepCallback`, which hands every iteration to the template's step sink (training.progress.StepLogger: NaN guard,
+progress lines with ETA, results.csv rows); metrics come from InstCOCOMetric.
 """
-import math
 import os
 import shutil
-import time
 from pathlib import Path
 
 import paddle
 from ppdet.engine import Trainer
 from ppdet.engine.callbacks import Callback, ComposeCallback
 
-from ...errors import TrainingDivergedError
-from ...training.checkpoint import atomic_file, replace_dir
-from ...training.progress import format_eta
+from ...training.checkpoint import replace_dir
+from ...training.progress import Step, StepLogger
+from ...training.weights import load_pretrained
+from .dygraph import load_state
 from .metrics import InstCOCOMetric
+
+DIVERGENCE_HINT = ("lower Train.learning_rate or raise Train.warmup_steps; check the annotations (empty or "
+                   "degenerate polygons)")
 
 
 class DetTrainer(Trainer):
@@ -44,18 +46,18 @@ class DetTrainer(Trainer):
 
 
 class StepCallback(Callback):
-    """Per-iteration bookkeeping inside one ppdet epoch: losses, NaN guard, progress lines with ETA."""
+    """Hands each training iteration of a ppdet epoch to a step sink (see training.progress) and keeps the
+    epoch's losses and timings for run_unit's summary."""
 
-    def __init__(self, trainer, total_epochs, log_interval, log):
+    def __init__(self, trainer, batch_size):
         super().__init__(trainer)
-        self.total_epochs = total_epochs
-        self.log_interval = max(1, int(log_interval))
-        self.log = log
+        self.batch_size = int(batch_size)
+        self.sink = None
         self.reset()
 
     def reset(self):
         """Clear the epoch's statistics."""
-        self.losses, self.data_time, self.steps, self._window = [], 0.0, 0, []
+        self.losses, self.data_time, self.steps = [], 0.0, 0
 
     def on_step_end(self, status):
         if status.get("mode") != "train":
@@ -64,22 +66,13 @@ class StepCallback(Callback):
         if "loss" not in meters:
             return  # ppdet records losses on rank 0 only; the other ranks just train
         loss = float(meters["loss"].value)
-        epoch, step, n = status["epoch_id"] + 1, status["step_id"] + 1, status["steps_per_epoch"]
-        if not math.isfinite(loss):
-            raise TrainingDivergedError(f"Training diverged: the loss is {loss} at epoch {epoch}, iter {step}.",
-                                        hint="lower Train.learning_rate or raise Train.warmup_steps; check the "
-                                             "annotations (empty or degenerate polygons)")
         self.losses.append(loss)
         self.steps += 1
         self.data_time += status["data_time"].value
-        self._window.append(status["batch_time"].value)
-        if step % self.log_interval == 0 or step == n:
-            cost = sum(self._window) / len(self._window)  # mean step time since the last line, as PaddleSeg logs
-            self._window = []
-            left = (n - step) + (self.total_epochs - epoch) * n
-            parts = "".join(f", {k}: {float(v.value):.4f}" for k, v in meters.items() if k != "loss")
-            self.log(f"[TRAIN] epoch: {epoch}/{self.total_epochs}, iter: {step}/{n}, loss: {loss:.4f}{parts}, "
-                     f"lr: {status['learning_rate']:.6f}, batch_cost: {cost:.4f} s | ETA {format_eta(cost * left)}")
+        self.sink(Step(status["epoch_id"] + 1, loss, float(status["learning_rate"]), step=status["step_id"] + 1,
+                       steps=status["steps_per_epoch"], reader_cost=status["data_time"].value,
+                       batch_cost=status["batch_time"].value, samples=self.batch_size,
+                       parts={k: float(v.value) for k, v in meters.items() if k != "loss"}))
 
 
 class DetTrainSession:
@@ -89,42 +82,43 @@ class DetTrainSession:
         cfg: ppdet config from config.build_config.
         model_name: Global.model (written into exported inference.yml).
         pretrain_weights: local weight file or None.
-        resume_path: checkpoint directory or .pdparams to resume from, or None.
         seed: Train.seed.
-        log: callable(str) for progress lines.
+        log: callable(str) for progress lines when run_unit is called without a step sink.
         exporter: callable(cfg, state_dict, directory, model_name) -> {role: path}.
     """
 
     unit_name = "epoch"
     score_name = "mask_AP"
+    divergence_hint = DIVERGENCE_HINT
 
-    def __init__(self, cfg, model_name, pretrain_weights, resume_path, seed, log, exporter):
+    def __init__(self, cfg, model_name, pretrain_weights, seed, log, exporter):
         self.cfg, self.model_name, self.seed, self.log, self.exporter = cfg, model_name, seed, log, exporter
         if paddle.distributed.get_world_size() > 1:
             paddle.distributed.init_parallel_env()
         self.trainer = DetTrainer(cfg, mode="train")
-        if pretrain_weights:
-            self.trainer.load_weights(str(pretrain_weights))
-        self.callback = StepCallback(self.trainer, int(cfg.epoch), cfg.log_iter, log)
+        if pretrain_weights:  # PaddleX's instance files are whole COCO models: heads of another class count skip
+            load_pretrained(self.trainer.model, paddle.load(str(pretrain_weights)), pretrain_weights, log, model_name)
+        self.callback = StepCallback(self.trainer, cfg.TrainReader["batch_size"])
         self.trainer._callbacks = [self.callback]
         self.trainer._compose_callback = ComposeCallback(self.trainer._callbacks)
         self.total = int(cfg.epoch)
-        self.start, self.best_score = 0, None
+        # used when run_unit is given no sink (a session driven by hand): the same guard and lines as the template
+        self._own_steps = StepLogger(self.total, self.unit_name, log, cfg.log_iter, DIVERGENCE_HINT)
         self._eval_loader = None
         self._exported = None  # (unit, directory) of the last export, copied instead of re-exported
-        if resume_path:
-            self._resume(resume_path)
 
     # --- TrainSession contract -------------------------------------------------------------------------
-    def run_unit(self, unit):
-        """Train epoch `unit` (1-based) through ppdet's loop; returns loss/lr/timing for the template."""
+    def run_unit(self, unit, on_step=None):
+        """Train epoch `unit` (1-based) through ppdet's loop, handing every iteration to `on_step`; returns the
+        epoch's mean loss, last lr, data time and samples."""
         t = self.trainer
         t.start_epoch, t.cfg.epoch, t.end_epoch = unit - 1, unit, self.total
         self.callback.reset()
+        self.callback.sink = on_step or self._own_steps
         t.train(validate=False)
         cb = self.callback
         return {"loss": sum(cb.losses) / max(1, len(cb.losses)), "lr": float(t.optimizer.get_lr()),
-                "reader_cost": cb.data_time, "samples": cb.steps * int(self.cfg.TrainReader["batch_size"])}
+                "reader_cost": cb.data_time, "samples": cb.steps * cb.batch_size}
 
     def evaluate(self):
         """COCO evaluation on the val split; returns (mask AP, metrics dict)."""
@@ -143,28 +137,20 @@ class DetTrainSession:
         metrics = t.last_metrics
         return metrics["AP"], metrics
 
-    def save_checkpoint(self, directory, unit, score, best):
-        """Write model.pdparams/.pdopt/.pdstates (best: best_model.pdparams + a model.pdparams copy)."""
-        directory = Path(directory)
-        model = self.trainer.model
-        files = {}
-        with atomic_file(directory / "model.pdparams") as tmp:
-            paddle.save(model.state_dict(), str(tmp))
-        files["pdparams"] = directory / "model.pdparams"
-        if best:
-            shutil.copyfile(directory / "model.pdparams", directory / ".best.tmp")
-            os.replace(directory / ".best.tmp", directory / "best_model.pdparams")
-            files["pdparams"] = directory / "best_model.pdparams"
-        else:
+    def state_dicts(self, unit, best):
+        """The model's state (and the optimizer's, for a periodic checkpoint) to save."""
+        states = {"pdparams": self.trainer.model.state_dict()}
+        if not best:
             opt = dict(self.trainer.optimizer.state_dict())
-            opt["last_epoch"] = unit
-            with atomic_file(directory / "model.pdopt") as tmp:
-                paddle.save(opt, str(tmp))
-            files["pdopt"] = directory / "model.pdopt"
-        with atomic_file(directory / "model.pdstates") as tmp:
-            paddle.save({"metric": float(score), "epoch": int(unit)}, str(tmp))
-        files["pdstates"] = directory / "model.pdstates"
-        return files
+            opt["last_epoch"] = int(unit)  # ppdet's own checkpoint loader expects it in the .pdopt
+            states["pdopt"] = opt
+        return states
+
+    def resume(self, model_state, optimizer_state, unit):
+        """Continue after epoch `unit` of a checkpoint; returns the compare_keys report of the weights."""
+        report = load_state(self.trainer.model, model_state)
+        self.trainer.optimizer.set_state_dict(optimizer_state)
+        return report
 
     def export(self, directory):
         """Export the current weights as a static inference model into `directory`."""
@@ -189,23 +175,3 @@ class DetTrainSession:
 
     def close(self):
         """Nothing to release (the loaders use worker_num=0 by default)."""
-
-    # --- resume -----------------------------------------------------------------------------------------
-    def _resume(self, resume_path):
-        from ...errors import ConfigError
-
-        path = Path(resume_path)
-        directory = path if path.is_dir() else path.parent
-        params, opt = directory / "model.pdparams", directory / "model.pdopt"
-        if not params.is_file() or not opt.is_file():
-            raise ConfigError(f"Train.resume_path={resume_path}: {params.name} and {opt.name} are both needed.",
-                              hint="point it at an epoch checkpoint directory such as output/3 (best_model/ "
-                                   "has no optimizer state)")
-        self.trainer.model.set_state_dict(paddle.load(str(params)))
-        state = paddle.load(str(opt))
-        self.start = int(state.pop("last_epoch", 0))
-        self.trainer.optimizer.set_state_dict(state)
-        best = directory.parent / "best_model" / "model.pdstates"
-        if best.is_file():
-            self.best_score = float(paddle.load(str(best)).get("metric", 0.0))
-        self.log(f"Resumed from {directory} at epoch {self.start} ({time.strftime('%H:%M:%S')}).")

@@ -61,7 +61,7 @@ def _apply_input_shape(transforms, width, height):
 
 
 def build_suite_config(model_name, dataset_dir, num_classes, iters=None, batch_size=None, learning_rate=None,
-                       warmup_steps=0, input_shape=None, pretrained=None):
+                       warmup_steps=0, input_shape=None):
     """The complete PaddleSeg config dict for one run.
 
     Args:
@@ -71,8 +71,6 @@ def build_suite_config(model_name, dataset_dir, num_classes, iters=None, batch_s
         iters, batch_size, learning_rate: Train.* values (None keeps the arch's).
         warmup_steps: Train.warmup_steps; > 0 adds a linear warm-up of that length, 0 removes the arch's warm-up.
         input_shape: Train.input_shape as [width, height] (None keeps the arch's sizes; applied to train and val).
-        pretrained: ignored here (our loader handles weights); the arch's `pretrained` keys are cleared so
-            PaddleSeg never downloads anything by itself.
 
     Returns:
         (suite_dict, extras) where extras holds our keys (e.g. `export`).
@@ -96,7 +94,7 @@ def build_suite_config(model_name, dataset_dir, num_classes, iters=None, batch_s
     cfg["val_dataset"] = dict(common, mode="val", transforms=val_tf)
     cfg["model"]["num_classes"] = num_classes
     _set_everywhere(cfg, "num_classes", num_classes)
-    _set_everywhere(cfg["model"], "pretrained", None)
+    _set_everywhere(cfg["model"], "pretrained", None)  # our loader handles weights: PaddleSeg never downloads
     for t in train_tf:  # MaskFormer's target generator needs the class count too
         if t.get("type") == "GenerateInstanceTargets":
             t["num_classes"] = num_classes

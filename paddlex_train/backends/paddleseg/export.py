@@ -7,12 +7,12 @@ inference.yml (read by the predictor; keep this schema):
 The program takes float32 NCHW (normalised as the transforms say) and returns int32 class ids [N, H, W].
 """
 import copy
-import os
-import shutil
 from pathlib import Path
 
 import paddle
 import yaml
+
+from ...utils.fs import atomic_dir
 
 
 FILES = {"pdmodel": "inference.pdmodel", "pdiparams": "inference.pdiparams", "inference_config": "inference.yml"}
@@ -31,7 +31,8 @@ class ArgmaxNet(paddle.nn.Layer):
 
 
 def export(model, directory, val_transforms, model_name, num_classes, label_names=None, input_shape=None):
-    """Export `model` into `directory` (written into a temporary sibling first, then each file renamed into place).
+    """Export `model` into `directory`, a directory of its own (built as a temporary sibling, then put in place
+    as a whole with utils.fs.replace_dir, as the ppdet export does).
 
     Args:
         model: a PaddleSeg model. A copy is converted, so the training model is never touched by to_static.
@@ -43,21 +44,17 @@ def export(model, directory, val_transforms, model_name, num_classes, label_name
         {role: path} for inference.pdmodel, inference.pdiparams and inference.yml.
     """
     directory = Path(directory)
-    tmp = directory.with_name(f".{directory.name}.tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     shape = [int(v) for v in input_shape] if input_shape else [None, 3, None, None]
-    net = ArgmaxNet(copy.deepcopy(model))
-    net.eval()
-    static = paddle.jit.to_static(net, input_spec=[paddle.static.InputSpec(shape, "float32", "x")], full_graph=True)
-    paddle.jit.save(static, str(tmp / "inference"))
-    deploy = {"model": FILES["pdmodel"], "params": FILES["pdiparams"], "transforms": list(val_transforms),
-              "input_shape": [-1 if v is None else v for v in shape], "output_op": "argmax", "output_dtype": "int32"}
-    body = {"Deploy": deploy, "Global": {"model_name": model_name, "num_classes": int(num_classes),
-                                         "label_names": list(label_names) if label_names else None}}
-    (tmp / FILES["inference_config"]).write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
-    directory.mkdir(parents=True, exist_ok=True)
-    for item in tmp.iterdir():  # each file lands by rename: readers never see a half-written file
-        os.replace(item, directory / item.name)
-    shutil.rmtree(tmp, ignore_errors=True)
+    with atomic_dir(directory) as tmp:  # replaced as a whole: readers never see a half-written export
+        net = ArgmaxNet(copy.deepcopy(model))
+        net.eval()
+        static = paddle.jit.to_static(net, input_spec=[paddle.static.InputSpec(shape, "float32", "x")],
+                                      full_graph=True)
+        paddle.jit.save(static, str(tmp / "inference"))
+        deploy = {"model": FILES["pdmodel"], "params": FILES["pdiparams"], "transforms": list(val_transforms),
+                  "input_shape": [-1 if v is None else v for v in shape], "output_op": "argmax",
+                  "output_dtype": "int32"}
+        body = {"Deploy": deploy, "Global": {"model_name": model_name, "num_classes": int(num_classes),
+                                             "label_names": list(label_names) if label_names else None}}
+        (tmp / FILES["inference_config"]).write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
     return {role: directory / name for role, name in FILES.items()}

@@ -59,9 +59,3 @@ def summarise(cm, class_names=None):
                "Dice": float(np.mean(dices)) if dices else 0.0}
     return {"metrics": metrics, "class_metrics": per_class, "absent_classes": absent}
 
-
-def normalised_rows(cm):
-    """Row-normalised confusion matrix (each ground-truth row sums to 1; empty rows stay 0)."""
-    cm = np.asarray(cm, dtype=np.float64)
-    sums = cm.sum(axis=1, keepdims=True)
-    return np.divide(cm, sums, out=np.zeros_like(cm), where=sums > 0)

@@ -50,14 +50,16 @@ def param_shapes(state):
 
 
 def load_weights(model, path, log, what="weights"):
-    """Load a .pdparams file into `model`, matching names (and the `backbone.` prefix for backbone-only files).
+    """Load a .pdparams file (or an already loaded state dict) into `model`, matching names (and the `backbone.`
+    prefix for backbone-only files).
 
     Missing, unexpected and shape-mismatched tensors are reported in one log line; mismatched ones are skipped.
 
     Returns:
         the compare_keys report.
     """
-    state = paddle.load(str(path))
+    state = path if isinstance(path, dict) else paddle.load(str(path))
+    path = "(state dict)" if isinstance(path, dict) else path
     if not isinstance(state, dict):
         raise BackendError(f"{path} is not a PaddlePaddle state dict (.pdparams).", hint="pass a model.pdparams file")
     # Models whose released checkpoints use other parameter names (SeaFormer: PaddleSeg's port) rename them here.

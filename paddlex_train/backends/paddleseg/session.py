@@ -1,4 +1,4 @@
-"""SegTrainSession: PaddleSeg's components driven by our loop (the TrainSession contract of tasks/base/trainer.py).
+"""SegTrainSession: PaddleSeg's components driven by our loop (the TrainSession contract of backends/base.py).
 
 The step mirrors paddleseg.core.train exactly (forward, loss_computation, sum, backward, optimizer.step,
 scheduler.step, clear_gradients), so losses match PaddleSeg's loop for the same seed and data
@@ -10,12 +10,11 @@ from pathlib import Path
 
 import paddle
 
-from ...errors import ConfigError
-from ...device import parse_device
 from ...training import distributed
-from ...training.checkpoint import atomic_file
+from ..base import as_context
+from ...training.progress import Step
 from ...training.seed import seed_everything
-from ...training.weights import resolve_weight_file
+from ...training.weights import load_pretrained, resolve_weight_file
 from ...utils.class_names import class_name_list
 from . import export as seg_export
 from .modeling import BatchStream, build, confusion_matrix, load_weights
@@ -28,20 +27,22 @@ class SegTrainSession:
     """One training run of a PaddleSeg model.
 
     Args:
-        config: the validated Config (Global/Train/Export sections are read).
-        output: output directory.
+        config: the frozen Config (Global/Train/Export sections are read).
+        ctx: the RunContext (device, output, rank), or just the output directory (device from the config).
         log: callable(str) for log lines.
     """
 
     unit_name = "iter"
     score_name = "mIoU"
 
-    def __init__(self, config, output, log):
+    def __init__(self, config, ctx, log):
         g, t = config["Global"], config["Train"]
-        self.log, self.output, self.model_name = log, Path(output), g["model"]
+        ctx = as_context(ctx, config)
+        self.log, self.output, self.model_name = log, Path(ctx.output), g["model"]
         self.seed, self.num_classes, self.total = t["seed"], t["num_classes"], t["epochs_iters"]
+        self.eval_interval = t["eval_interval"]
         self.dataset_dir = g["dataset_dir"]
-        paddle.set_device(_place(g["device"]))
+        paddle.set_device(distributed.local_place(ctx.device))
         seed_everything(self.seed)
         keep = self.output / "paddleseg.yml" if distributed.rank() == 0 else None
         builder, _, extras = build(self.model_name, self.dataset_dir, self.num_classes, self.total,
@@ -56,29 +57,29 @@ class SegTrainSession:
         self.export_shape = config.get("Export.input_shape") or extras.get("export", {}).get("input_shape")
         self.label_names = class_name_list(self.dataset_dir, self.num_classes)
         self.batch_size = t["batch_size"]
-        self.start, self.best_score = 0, None
+        self.start = 0
         if t.get("pretrain_weight_path") and not t.get("resume_path"):
-            path = resolve_weight_file(t["pretrain_weight_path"], "Train.pretrain_weight_path")
-            load_weights(self.model, path, log, "pretrained weights")
-        if t.get("resume_path"):
-            self._restore(t["resume_path"])
+            # whole model or backbone only, told from the keys; train.log says what loaded into what
+            path = resolve_weight_file(t["pretrain_weight_path"], "Train.pretrain_weight_path", model=self.model_name)
+            load_pretrained(self.model, paddle.load(str(path)), path, log, self.model_name, t["pretrain_weight_path"])
         self.net, self.opt = self.model, self.optimizer
         if distributed.world_size() > 1:
             fleet = paddle.distributed.fleet
             fleet.init(is_collective=True)
             self.opt = fleet.distributed_optimizer(self.optimizer)
             self.net = fleet.distributed_model(self.model)
-        # the loader thread re-seeds the augmentations at every checkpoint iteration (and at a resume point)
-        points = {u for u in range(self.start, self.total + 1) if u % t["eval_interval"] == 0 or u == self.start}
-        self.stream = BatchStream(self.train_dataset, self.batch_size, self.start, self.seed,
-                                  points - {0} if not self.start else points)
-        if self.start:
-            self.reseed(self.start)
+        self._start_stream()  # now, as PaddleSeg's loader does: the parity test relies on the same random stream
         self.model.train()
 
+    def _start_stream(self):
+        # the loader thread re-seeds the augmentations at every checkpoint iteration (and at a resume point)
+        points = {u for u in range(self.start, self.total + 1) if u % self.eval_interval == 0 or u == self.start}
+        self.stream = BatchStream(self.train_dataset, self.batch_size, self.start, self.seed,
+                                  points - {0} if not self.start else points)
+
     # --- the TrainSession contract -------------------------------------------------------------------------
-    def run_unit(self, unit):
-        """One iteration, in paddleseg.core.train's order."""
+    def run_unit(self, unit, on_step=None):
+        """One iteration, in paddleseg.core.train's order; on_step gets its training.progress.Step."""
         t0 = time.perf_counter()
         data = self.stream.next()
         reader_cost = time.perf_counter() - t0
@@ -98,29 +99,33 @@ class SegTrainSession:
         if isinstance(sched, paddle.optimizer.lr.LRScheduler):
             sched.step(loss) if isinstance(sched, paddle.optimizer.lr.ReduceOnPlateau) else sched.step()
         self.model.clear_gradients()
-        return {"loss": float(loss), "lr": lr, "reader_cost": reader_cost,
+        info = {"loss": float(loss), "lr": lr, "reader_cost": reader_cost,
                 "samples": self.batch_size * distributed.world_size()}
+        if on_step is not None:
+            on_step(Step(unit, info["loss"], lr, reader_cost=reader_cost, samples=info["samples"]))
+        return info
 
     def evaluate(self):
         cm = confusion_matrix(self.model, self.val_dataset, self.num_classes, self.val_dataset.ignore_index)
         summary = summarise(cm, self.label_names)
         return summary["metrics"]["mIoU"], summary["metrics"]
 
-    def save_checkpoint(self, directory, unit, score, best):
-        directory = Path(directory)
-        files = {"pdparams": directory / "model.pdparams"}
+    def state_dicts(self, unit, best):
+        """The model's state (and the optimizer's, for a periodic checkpoint) to save."""
+        states = {"pdparams": self.model.state_dict()}
         if not best:
-            files["pdopt"] = directory / "model.pdopt"
-        files["pdstates"] = directory / "model.pdstates"
-        if self.best_score is None or score > self.best_score:
-            self.best_score = score
-        states = {"mIoU": score, "iter": unit, "best_mIoU": self.best_score, "model_name": self.model_name,
-                  "num_classes": self.num_classes}
-        objects = {"pdparams": self.model.state_dict(), "pdopt": self.optimizer.state_dict(), "pdstates": states}
-        for role, path in files.items():
-            with atomic_file(path) as tmp:
-                paddle.save(objects[role], str(tmp))
-        return dict(files)
+            states["pdopt"] = self.optimizer.state_dict()
+        return states
+
+    def resume(self, model_state, optimizer_state, unit):
+        """Continue after iteration `unit` of a checkpoint; returns the compare_keys report of the weights."""
+        report = load_weights(self.model, model_state, self.log, "checkpoint")
+        self.optimizer.set_state_dict(optimizer_state)
+        self.start = int(unit)
+        self.stream.close()  # restart the batches at the resume point (re-seeded there: same stream as unbroken)
+        self._start_stream()
+        self.reseed(self.start)
+        return report
 
     def export(self, directory):
         return seg_export.export(self.model, directory, self.val_transforms, self.model_name, self.num_classes,
@@ -131,41 +136,3 @@ class SegTrainSession:
 
     def close(self):
         self.stream.close()
-
-    # --- resume -----------------------------------------------------------------------------------------------
-    def _restore(self, resume_path):
-        path = Path(resume_path)
-        directory = path if path.is_dir() else path.parent
-        params, opt, states = (directory / n for n in ("model.pdparams", "model.pdopt", "model.pdstates"))
-        for f in (params, opt):
-            if not f.is_file():
-                raise ConfigError(f"Train.resume_path={resume_path}: {f.name} not found in {directory}.",
-                                  hint="point at an iter_N directory (or its model.pdparams) of a previous run")
-        info = paddle.load(str(states)) if states.is_file() else {}
-        for key, mine in (("model_name", self.model_name), ("num_classes", self.num_classes)):
-            if key in info and info[key] != mine:
-                raise ConfigError(f"Train.resume_path={resume_path} is a checkpoint of {key}={info[key]}, "
-                                  f"but this run has {key}={mine}.",
-                                  hint="resume with the same Global.model and Train.num_classes, or use it as "
-                                       "Train.pretrain_weight_path instead")
-        report = load_weights(self.model, params, self.log, "checkpoint")
-        if report["missing"] or report["mismatched"] or not report["matched"]:
-            raise ConfigError(f"Train.resume_path={resume_path} does not fit {self.model_name} "
-                              f"({len(report['missing'])} missing, {len(report['mismatched'])} mismatched tensors).",
-                              hint="resume only from checkpoints of the same model and class count")
-        self.optimizer.set_state_dict(paddle.load(str(opt)))
-        unit = info.get("iter") or directory.name.rpartition("_")[2]
-        if not str(unit).isdigit():
-            raise ConfigError(f"Train.resume_path={resume_path}: cannot tell the iteration (no model.pdstates and "
-                              f"the directory is not named iter_N).", hint="point at an iter_N directory")
-        self.start = int(unit)
-        self.best_score = info.get("best_mIoU")
-        self.log(f"Resumed from {directory} at iter {self.start} (best mIoU so far: {self.best_score})")
-        if self.start >= self.total:
-            raise ConfigError(f"Train.resume_path={resume_path} is at iter {self.start}, but "
-                              f"Train.epochs_iters={self.total}.", hint="raise Train.epochs_iters to train further")
-
-
-def _place(device_text):
-    """paddle.set_device argument of this process."""
-    return distributed.local_place(parse_device(device_text))

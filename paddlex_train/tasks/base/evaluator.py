@@ -1,87 +1,65 @@
-"""BaseEvaluator: the backend-agnostic evaluate template, and `trained_run()` shared with the exporter.
+"""BaseEvaluator and the shared part of evaluate/export: find the weights, check what they are, hand them over.
 
-Subclasses implement `evaluate(weight, run)`, returning the payload of evaluate_result.json, where `weight` is the
-local weight file (Evaluate.weight_path, default `<Global.output>/<default_weight>`) and `run` describes the
-training run that produced it (see `trained_run`). Class attribute `default_weight` names the default file
-relative to Global.output ('best_model/model.pdparams' for PaddleSeg, 'best_model/best_model.pdparams' for ppdet).
+`WeightsModeRunner.weights_job()` resolves `<section>.weight_path` (default `<Global.output>/<default_weight>`),
+reads the weights' identity (tasks/base/checkpoint.py: model.pdstates, else the run's config.yaml, else the
+current config), refuses weights of another task, loads the state dict and gives the backend a WeightsJob whose
+`accept` is the template's fit check. The backend's EvaluateOutput/ExportOutput becomes the result payload in
+tasks/base/payload.py, the same keys for every task.
 """
-from dataclasses import dataclass
-from pathlib import Path
-
-import yaml
-
+from ...backends.base import WeightsJob, backend_for
 from ...errors import ConfigError
-from ...training.weights import resolve_weight_file
+from ...training.checkpoint import load_object
+from .checkpoint import Identity, check_fit, check_task, read_identity
+from .context import weight_file
+from .payload import evaluate_payload
 from .runner import ModeRunner
 
-
-@dataclass(frozen=True)
-class TrainedRun:
-    """What is known about the run that produced a weight file.
-
-    Attributes:
-        model: Global.model of that run (or of the current config when no run config was found).
-        num_classes: Train.num_classes of that run (or of the current config).
-        config_path: the config.yaml found next to / above the weight, or None.
-        input_shape: Train.input_shape of that run.
-    """
-
-    model: str
-    num_classes: int
-    config_path: object = None
-    input_shape: object = None
+FIT_HINT = "set Global.model and Train.num_classes to those of the trained model, or give its own weights"
 
 
-def trained_run(weight, config, log=None):
-    """Find the config.yaml beside the weight or up to two levels above it, and read model and class count.
+class WeightsModeRunner(ModeRunner):
+    """Base of the modes that act on trained weights (evaluate, export)."""
 
-    The current config's Global.model / Train.num_classes are used when no run config exists (e.g. a downloaded
-    weight file). A model name that differs from Global.model is reported in the log, and the run's wins.
-    """
-    weight = Path(weight)
-    for directory in (weight.parent, weight.parent.parent, weight.parent.parent.parent):
-        path = directory / "config.yaml"
-        if path.is_file():
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except yaml.YAMLError:
-                continue
-            model = (data.get("Global") or {}).get("model")
-            train = data.get("Train") or {}
-            if model:
-                if log and model != config.model:
-                    log(f"{weight} was trained as {model} (per {path}); using {model}, not Global.model={config.model}.")
-                return TrainedRun(model, int(train.get("num_classes") or config["Train"]["num_classes"]), path,
-                                  train.get("input_shape"))
-    return TrainedRun(config.model, config["Train"]["num_classes"], None, config["Train"].get("input_shape"))
-
-
-def weight_file(config, section, default_rel, output):
-    """Resolve `<section>.weight_path` (URL or path; default `<output>/<default_rel>`) to a local file."""
-    value = config[section].get("weight_path") or str(Path(output) / default_rel)
-    moved = Path(output) / Path(value).relative_to("output") if Path(value).parts[:1] == ("output",) else None
-    if moved is not None and not Path(value).exists() and moved.exists():
-        value = str(moved)  # the YAML default says output/...; follow -o Global.output=<elsewhere>
-    try:
-        return resolve_weight_file(value, f"{section}.weight_path", what="weights")
-    except ConfigError as e:
-        raise ConfigError(e.message, hint=f"train first (Global.mode=train) or set -o {section}.weight_path=...") \
-            from None
-
-
-class BaseEvaluator(ModeRunner):
-    """Template of the evaluate mode; subclasses implement `evaluate(weight, run)`."""
-
-    mode = "evaluate"
     needs_paddle = True
+    section = None
     default_weight = "best_model/model.pdparams"
 
-    def execute(self):
-        weight = weight_file(self.config, "Evaluate", self.default_weight, self.output)
-        run = trained_run(weight, self.config, self.logger.info)
-        self.logger.info(f"Evaluating {run.model} weights {weight} on {self.config['Global']['dataset_dir']}")
-        return self.evaluate(weight, run)
+    def check_before_load(self, identity):
+        """Hook: checks a task makes with the weights' identity before paddle loads them (default: none)."""
 
-    def evaluate(self, weight, run):
-        """Evaluate `weight` and return the result payload (must contain `metrics`)."""
-        raise NotImplementedError
+    def weights_job(self, options=None):
+        """(Identity, WeightsJob) for `<section>.weight_path` (see the module docstring)."""
+        key = f"{self.section}.weight_path"
+        weight = weight_file(self.config, self.section, self.default_weight, self.output)
+        train = self.config["Train"]
+        mine = Identity(self.config.model, int(train["num_classes"]), self.task.name, None, train.get("input_shape"))
+        identity = read_identity(weight, mine)
+        check_task(identity, self.task.name, key, weight)
+        if identity.model_name != mine.model_name:
+            self.logger.info(f"{weight} was trained as {identity.model_name} (per {identity.source}); using "
+                             f"{identity.model_name}, not Global.model={mine.model_name}.")
+        self.check_before_load(identity)
+        state = load_object(weight)
+        if not isinstance(state, dict):
+            raise ConfigError(f"{key}={weight} is not a PaddlePaddle state dict (.pdparams).",
+                              hint="give the model.pdparams of a training run")
+
+        def accept(report):
+            check_fit(report, key, weight, identity, FIT_HINT)
+
+        job = WeightsJob(state, weight, identity.model_name, identity.num_classes, identity.input_shape,
+                         self.config["Global"]["dataset_dir"], self.ctx, accept, self.logger.info, options or {})
+        return identity, job
+
+
+class BaseEvaluator(WeightsModeRunner):
+    """Template of the evaluate mode: evaluate_result.json from the backend's EvaluateOutput."""
+
+    mode = "evaluate"
+    section = "Evaluate"
+
+    def execute(self):
+        identity, job = self.weights_job({"log_interval": self.config["Evaluate"]["log_interval"]})
+        self.logger.info(f"Evaluating {identity.model_name} weights {job.weight_path} on "
+                         f"{self.config['Global']['dataset_dir']}")
+        return evaluate_payload(identity, job.weight_path, backend_for(self.task.name).evaluate(job))

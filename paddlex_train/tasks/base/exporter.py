@@ -1,29 +1,34 @@
-"""BaseExporter: the backend-agnostic export template.
+"""BaseExporter: the template of the export mode.
 
-Subclasses implement `export(weight, run, out_dir)` and return the payload of export_result.json; the weight is
-Export.weight_path (URL or path; default `<Global.output>/<default_weight>`), `run` is the TrainedRun of the weight
-(tasks/base/evaluator.py), and `out_dir` is where the inference files go (`export_subdir` under Global.output;
-'' = Global.output itself, as PaddleX does).
+The weights are Export.weight_path (URL or path; default `<Global.output>/<default_weight>`), checked as for
+evaluate (tasks/base/evaluator.WeightsModeRunner). A backend always exports into a directory of its own, which it
+replaces as a whole; the template then moves those files into Global.output (as PaddleX places them) one by one,
+so exporting into a folder that holds other things (a training output) never removes them. export_result.json
+comes from tasks/base/payload.py.
 """
-from .evaluator import trained_run, weight_file
-from .runner import ModeRunner
+import os
+from dataclasses import replace
+
+from ...backends.base import backend_for
+from ...utils.fs import move_files_into
+from .evaluator import WeightsModeRunner
+from .payload import export_payload
 
 
-class BaseExporter(ModeRunner):
-    """Template of the export mode; subclasses implement `export(weight, run, out_dir)`."""
+class BaseExporter(WeightsModeRunner):
+    """Template of the export mode: export_result.json from the backend's ExportOutput."""
 
     mode = "export"
-    needs_paddle = True
-    default_weight = "best_model/model.pdparams"
-    export_subdir = ""
+    section = "Export"
 
     def execute(self):
-        weight = weight_file(self.config, "Export", self.default_weight, self.output)
-        run = trained_run(weight, self.config, self.logger.info)
-        out_dir = self.output / self.export_subdir if self.export_subdir else self.output
-        self.logger.info(f"Exporting {run.model} weights {weight} to {out_dir}")
-        return self.export(weight, run, out_dir)
-
-    def export(self, weight, run, out_dir):
-        """Write the inference model into `out_dir` and return the result payload."""
-        raise NotImplementedError
+        identity, job = self.weights_job({"input_shape": self.config["Export"].get("input_shape")})
+        self.logger.info(f"Exporting {identity.model_name} weights {job.weight_path} to {self.output}")
+        staging = self.output / f".export.tmp{os.getpid()}"
+        out = backend_for(self.task.name).export(job, staging)
+        moved = move_files_into(staging, self.output)
+        out = replace(out, directory=self.output,
+                      files={role: moved.get(os.path.basename(str(p)), p) for role, p in out.files.items()})
+        shape = out.input_shape or "dynamic"
+        self.logger.info(f"Exported {identity.model_name} to {self.output} (input shape {shape})")
+        return export_payload(identity, job.weight_path, out)

@@ -1,8 +1,13 @@
 """ModeRunner: the template every mode runner follows (prepare output, resolve device, dump config, execute)."""
+import copy
+from dataclasses import replace
 from pathlib import Path
+
+import yaml
 
 from ...device import parse_device, resolve_device
 from ...log import add_file_handler, get_logger, remove_handler
+from .context import RunContext, freeze
 
 
 class ModeRunner:
@@ -10,10 +15,11 @@ class ModeRunner:
 
     Subclasses set `mode` and implement `execute()`, returning the payload of `<mode>_result.json`. Runners that
     need paddle set `needs_paddle = True`; only then is the device resolved against the installed paddle build
-    (check_dataset never imports paddle).
+    (check_dataset never imports paddle). The config is frozen: what the run decides (device, output, rank) is
+    in `self.ctx`, a RunContext.
 
     Args:
-        config: a validated Config.
+        config: a validated Config (frozen here).
         task: the TaskSpec of the config's module.
     """
 
@@ -21,11 +27,20 @@ class ModeRunner:
     needs_paddle = False
 
     def __init__(self, config, task):
-        self.config = config
+        self.config = freeze(config)
         self.task = task
         self.logger = get_logger()
-        self.output = Path(config["Global"]["output"])
-        self.device = parse_device(config["Global"]["device"])
+        self.ctx = RunContext(parse_device(config["Global"]["device"]), Path(config["Global"]["output"]))
+
+    @property
+    def output(self):
+        """The output directory of this process (RunContext.output)."""
+        return self.ctx.output
+
+    @property
+    def device(self):
+        """The device of this run (RunContext.device; resolved once run() starts)."""
+        return self.ctx.device
 
     def run(self):
         """Template method: prepare, execute, and return the result payload."""
@@ -33,8 +48,7 @@ class ModeRunner:
         handler = add_file_handler(self.output / f"{self.mode}.log") if self.log_to_file else None
         try:
             if self.needs_paddle:
-                self.device = self._resolve_device()
-                self.config.data["Global"]["device"] = str(self.device)
+                self.ctx = replace(self.ctx, device=self._resolve_device())
             self.dump_config()
             return self.execute()
         finally:
@@ -50,8 +64,11 @@ class ModeRunner:
         return resolve_device(self.device, compiled_with, self.logger.warning)
 
     def dump_config(self):
-        """Write the resolved config to <output>/config.yaml."""
-        (self.output / "config.yaml").write_text(self.config.to_yaml(), encoding="utf-8")
+        """Write the config as run to <output>/config.yaml (Global.device as resolved)."""
+        data = copy.deepcopy(self.config.data)
+        data["Global"]["device"] = str(self.device)
+        (self.output / "config.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+                                                 encoding="utf-8")
 
     def execute(self):
         """Do the mode's work and return the result payload (a dict)."""

@@ -1,29 +1,16 @@
-"""BaseTrainer: the backend-agnostic training template (loop, evaluation cadence, checkpoints, result files).
+"""BaseTrainer: the backend-agnostic training template (loop, logging cadence, checkpoints, result files).
 
-A task's trainer subclasses BaseTrainer and implements one hook, `make_session()`, returning a backend object
-that speaks this interface (the "TrainSession" contract):
+A task's trainer subclasses BaseTrainer and names its backend through the task (backends/base.backend_for); the
+backend's `make_session()` returns a TrainSession (backends/base.py). The template owns:
+- the loop order: train a unit -> (per optimizer step, through training.progress.StepLogger) NaN guard, a
+  `[TRAIN]` line, a results.csv row and VisualDL scalars every Train.log_interval iterations -- and at the end of
+  every unit, so an epoch-unit backend logs at least once per epoch -> every Train.eval_interval units (and at the
+  end) evaluate, save `checkpoint_dir`, save `best_dir` on improvement, export (best_dir gets a copy of that
+  export), rewrite train_result.json (done_flag false), curves.png;
+- the checkpoint contract (tasks/base/checkpoint.py): what model.pdstates holds, resume identity and fit checks.
 
-    unit_name: str            'iter' or 'epoch' (what Train.epochs_iters counts)
-    score_name: str           name of the validation score ('mIoU', 'mask_AP', ...); higher is better
-    total: int                last unit of the run (Train.epochs_iters)
-    start: int                units already done (0, or the unit restored by Train.resume_path)
-    best_score: float|None    best validation score so far (restored on resume)
-    run_unit(unit) -> dict    train one unit; keys: loss (float), lr (float), reader_cost (s), samples (int)
-    evaluate() -> (score, metrics dict)         validation (called on rank 0 only)
-    save_checkpoint(directory, unit, score, best) -> {role: path}
-                              write the weights of a periodic ('best'=False) or best ('best'=True) checkpoint into
-                              `directory` atomically; roles are train_result.json keys (pdparams, pdopt, pdstates)
-    export(directory) -> {role: path}          write the inference model into `directory` (roles: pdmodel,
-                              pdiparams, inference_config)
-    reseed(unit)              re-seed the random generators at a save point (so a resumed run continues the
-                              same random stream as an uninterrupted one)
-    close()                   release resources
-
-Class attributes configure the layout: `checkpoint_dir` ("iter_{}" for PaddleSeg, "{}" for per-epoch dirs),
-`best_dir` ("best_model"), `keep_last` (5). The template owns the loop order: train unit → NaN guard → progress
-line every Train.log_interval → every Train.eval_interval (and at the end) evaluate, save `checkpoint_dir`,
-save `best_dir` on improvement, export (best_dir gets a copy of that export), rewrite train_result.json
-(done_flag false), results.csv, curves.png.
+Class attributes configure the layout: `unit_name` ('iter' or 'epoch'), `checkpoint_dir` ("iter_{}" or "{}"),
+`best_dir` ("best_model"), `best_weight_files` (file names of the best weights), `keep_last` (5).
 """
 import json
 import re
@@ -31,31 +18,36 @@ import sys
 import warnings
 from pathlib import Path
 
+from ...backends.base import backend_for
 from ...log import add_file_handler, remove_handler
 from ...training import distributed
 from ...training.checkpoint import CheckpointKeeper, TrainResultBook, copy_dir_files
-from ...training.guard import check_finite
 from ...training.history import History
-from ...training.progress import Progress, Tee
+from ...training.progress import StepLogger, Tee
 from ...training.vdl import ScalarWriter
+from ...training.weights import prefetch_pretrained
 from ...utils.fs import require_dataset_dir
+from .checkpoint import (RESUME_HINT, WEIGHTS_FILE, Identity, check_fit, read_resume_point, save_best,
+                         save_periodic)
 from .runner import ModeRunner
 
 
 class BaseTrainer(ModeRunner):
-    """Template of the train mode; subclasses implement `make_session()`."""
+    """Template of the train mode (see the module docstring)."""
 
     mode = "train"
     needs_paddle = True
     log_to_file = False  # train.log is attached in execute(), on rank 0 only
+    unit_name = "iter"
     checkpoint_dir = "iter_{}"
     best_dir = "best_model"
+    best_weight_files = (WEIGHTS_FILE,)
     keep_last = 5
     vdl_dir = "vdl"
 
     def make_session(self):
-        """Build the backend's TrainSession (see the module docstring)."""
-        raise NotImplementedError
+        """Build the backend's TrainSession (backends/base.TrainSession) for this run."""
+        return backend_for(self.task.name).make_session(self.config, self.ctx, self.logger.info)
 
     def run(self):
         distributed.restrict_to_single_device(self.device)  # must precede the device runtime's start
@@ -69,8 +61,16 @@ class BaseTrainer(ModeRunner):
     required_dataset_files = ()
     dataset_hint = "run check_dataset first"
 
+    @property
+    def identity(self):
+        """The Identity of the weights this run trains (written into every model.pdstates)."""
+        return Identity(self.config.model, int(self.config["Train"]["num_classes"]), self.task.name)
+
     def execute(self):
         require_dataset_dir(self.config["Global"]["dataset_dir"], self.required_dataset_files, self.dataset_hint)
+        # a pretrained URL is fetched here, before any work and before a relaunch: offline stops now with one line,
+        # and the ranks find the file in the cache instead of each downloading it
+        prefetch_pretrained(self.config["Train"], self.config.model)
         if self.device.is_distributed and not distributed.is_worker():
             distributed.relaunch(self.device, self.output, self.logger.info)
             body = json.loads((self.output / "train_result.json").read_text(encoding="utf-8"))
@@ -80,7 +80,8 @@ class BaseTrainer(ModeRunner):
         if not is_main:  # the engine writes <Global.output>/train_result.json after us: keep other ranks away
             side = self.output / distributed.LOG_DIR_NAME / f"rank{distributed.rank()}"
             side.mkdir(parents=True, exist_ok=True)
-            self.config.data["Global"]["output"] = str(side)
+            self.ctx = self.ctx.for_rank(distributed.rank(), side)
+        point = self._resume_point()  # identity checks before the (slow) model build
         handler = add_file_handler(self.output / "train.log") if is_main else None
         stdout = sys.stdout
         if is_main:  # suites print their messages: copy them into train.log as well
@@ -91,7 +92,8 @@ class BaseTrainer(ModeRunner):
                 warnings.filterwarnings("ignore", message="When training, we now always track")
                 session = self.make_session()
                 try:
-                    return self._loop(session, is_main)
+                    start, best_score = self._resume(session, point)
+                    return self.train_session(session, is_main, start, best_score)
                 finally:
                     session.close()
         finally:
@@ -101,34 +103,56 @@ class BaseTrainer(ModeRunner):
             if handler is not None:
                 remove_handler(handler)
 
-    def _loop(self, s, is_main):
+    def _dir_pattern(self):
+        return re.compile("^" + re.escape(self.checkpoint_dir).replace(r"\{\}", r"(\d+)") + "$")
+
+    def _resume_point(self):
+        value = self.config["Train"].get("resume_path")
+        if not value:
+            return None
+        return read_resume_point(value, self.identity, self.unit_name, self._dir_pattern(),
+                                 int(self.config["Train"]["epochs_iters"]))
+
+    def _resume(self, s, point):
+        """Hand the checkpoint's states to the session and check that they fit; returns (start, best score)."""
+        if point is None:
+            return 0, None
+        report = s.resume(point.model_state, point.optimizer_state, point.unit)
+        check_fit(report, "Train.resume_path", self.config["Train"]["resume_path"], self.identity, RESUME_HINT)
+        self.logger.info(f"Resumed from {point.directory} at {self.unit_name} {point.unit} "
+                         f"(best {s.score_name} so far: {point.best})")
+        return point.unit, point.best
+
+    def train_session(self, s, is_main=True, start=0, best_score=None):
+        """Run the loop of session `s` from unit `start` + 1 to s.total; returns the train_result payload."""
         train = self.config["Train"]
         log = self.logger.info
         book = TrainResultBook(self.output, self.config.model, self.vdl_dir if is_main else "")
         keeper = CheckpointKeeper(self.keep_last)
-        best = self._adopt_previous(keeper, s) if s.start else None
-        history = History(self.output, s.unit_name, s.score_name, keep_until=s.start if s.start else None) \
+        best = self._adopt_previous(keeper, start, best_score) if start else None
+        self._best_score = best_score
+        history = History(self.output, s.unit_name, s.score_name, keep_until=start if start else None) \
             if is_main else None
         vdl = ScalarWriter(self.output / self.vdl_dir if is_main else None)
-        progress = Progress(s.total, s.unit_name, log)
-        log(f"Training {self.config.model}: {s.unit_name} {s.start + 1}..{s.total} on {self.device} "
+
+        def record(step, loss):  # one results.csv row and VisualDL point per logged iteration window
+            history.add(step.position, loss=loss, lr=step.lr)
+            at = step.unit if not step.steps else (step.unit - 1) * step.steps + step.step
+            vdl.add("Train/loss", loss, at)
+            vdl.add("Train/lr", step.lr, at)
+
+        steps = StepLogger(s.total, s.unit_name, log, train["log_interval"], getattr(s, "divergence_hint", None),
+                           on_flush=record, emit=is_main)
+        log(f"Training {self.config.model}: {s.unit_name} {start + 1}..{s.total} on {self.device} "
             f"({distributed.world_size()} process(es)); output: {self.output}")
         try:
-            for unit in range(s.start + 1, s.total + 1):
-                info = s.run_unit(unit)
-                check_finite(info["loss"], s.unit_name, unit)
-                progress.step(info["loss"], info.get("reader_cost", 0.0), info.get("samples", 0))
-                last = unit == s.total
-                if is_main and (unit % train["log_interval"] == 0 or last):
-                    loss = progress.flush(unit, info["lr"])
-                    history.add(unit, loss=loss, lr=info["lr"])
-                    vdl.add("Train/loss", loss, unit)
-                    vdl.add("Train/lr", info["lr"], unit)
-                if unit % train["eval_interval"] == 0 or last:
+            for unit in range(start + 1, s.total + 1):
+                s.run_unit(unit, steps)
+                if unit % train["eval_interval"] == 0 or unit == s.total:
                     if is_main:
                         best = self._evaluate_and_save(s, unit, keeper, best, book, history, vdl)
                     s.reseed(unit)
-                    progress.restart_clock()
+                    steps.restart_clock()
         finally:
             vdl.close()
         if best is not None:
@@ -146,15 +170,18 @@ class BaseTrainer(ModeRunner):
         for name, value in metrics.items():
             if isinstance(value, (int, float)):
                 vdl.add(f"Evaluate/{name}", value, unit)
-        directory = self.output / self.checkpoint_dir.format(unit)
         improved = best is None or score > best[1]
-        files = s.save_checkpoint(directory, unit, score, best=False)
+        if self._best_score is None or score > self._best_score:
+            self._best_score = score
+        directory = self.output / self.checkpoint_dir.format(unit)
+        files = save_periodic(directory, s, unit, score, self._best_score, self.identity)
         exported = s.export(directory / "inference")
         files.update(exported)
         keeper.add(unit, directory, (files, score))
         if improved:
             best_path = self.output / self.best_dir
-            best_files = s.save_checkpoint(best_path, unit, score, best=True)
+            best_files = save_best(best_path, s, unit, score, self._best_score, self.identity,
+                                   self.best_weight_files)
             # same weights as the checkpoint just exported: copy its inference files instead of exporting again
             best_files.update(copy_dir_files(exported, directory / "inference", best_path / "inference"))
             best = (best_files, score)
@@ -165,26 +192,26 @@ class BaseTrainer(ModeRunner):
         history.plot()
         return best
 
-    def _adopt_previous(self, keeper, s):
+    def _adopt_previous(self, keeper, start, best_score):
         """On resume, take over the previous run's kept checkpoints and best entry from train_result.json."""
         path = self.output / "train_result.json"
         if not path.is_file():
             return None
         models = json.loads(path.read_text(encoding="utf-8")).get("models", {})
-        pattern = re.compile("^" + re.escape(self.checkpoint_dir).replace(r"\{\}", r"(\d+)") + "$")
+        pattern = self._dir_pattern()
         previous = []
         for key, entry in models.items():
             if not key.startswith("last_") or "pdparams" not in entry:
                 continue
             directory = self.output / Path(entry["pdparams"]).parent
             m = pattern.match(directory.name)
-            if m and int(m.group(1)) <= s.start and directory.is_dir():
+            if m and int(m.group(1)) <= start and directory.is_dir():
                 files = {k: self.output / v for k, v in entry.items() if k != "score"}
                 previous.append((int(m.group(1)), directory, (files, entry["score"])))
         for unit, directory, info in sorted(previous):
             keeper.add(unit, directory, info)
         entry = models.get("best")
-        if entry and s.best_score is not None:
+        if entry and best_score is not None:
             return ({k: self.output / v for k, v in entry.items() if k != "score"}, entry["score"])
         return None
 

@@ -6,12 +6,7 @@ class InstEvaluator(BaseEvaluator):
     """Evaluates Evaluate.weight_path (default output/best_model/best_model.pdparams).
 
     evaluate_result.json: metrics.AP (mask AP, PaddleX's key), bbox_AP, AP50, AP75, APs, APm, APl (mask) and
-    per_category_AP {name: mask AP}.
+    per_category_AP {name: mask AP}; class_metrics {name: {AP}}.
     """
 
     default_weight = "best_model/best_model.pdparams"
-
-    def evaluate(self, weight, run):
-        from ...backends.paddledet.runners import evaluate_weights  # loads paddle + ppdet; only in this mode
-
-        return evaluate_weights(weight, run, self.config, self.output, self.logger.info)

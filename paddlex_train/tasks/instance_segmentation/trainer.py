@@ -4,12 +4,10 @@ from ..base.trainer import BaseTrainer
 
 
 class InstTrainer(BaseTrainer):
-    """Trains a PaddleDetection model for Train.epochs_iters epochs; Train.eval_interval counts epochs."""
+    """Trains a PaddleDetection model for Train.epochs_iters epochs; Train.eval_interval counts epochs and
+    Train.log_interval iterations (a results.csv row per logged window, at least one per epoch)."""
 
+    unit_name = "epoch"
     checkpoint_dir = "{}"
     best_dir = "best_model"
-
-    def make_session(self):
-        from ...backends.paddledet.runners import make_session  # loads paddle + ppdet; only when training
-
-        return make_session(self.config, self.output, self.logger.info)
+    best_weight_files = ("best_model.pdparams", "model.pdparams")  # PaddleX's best_model/ layout

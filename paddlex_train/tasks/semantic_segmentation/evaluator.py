@@ -8,11 +8,6 @@ class SegEvaluator(BaseEvaluator):
 
     default_weight = "best_model/model.pdparams"
 
-    def evaluate(self, weight, run):
-        check_label_ids(self.config["Global"]["dataset_dir"], run.num_classes, self.output, splits=("val",),
+    def check_before_load(self, identity):
+        check_label_ids(self.config["Global"]["dataset_dir"], identity.num_classes, self.output, splits=("val",),
                         log=self.logger.info, trained=True)  # issue 12.2: before paddle loads anything
-        from ...backends.paddleseg.runners import evaluate_weights  # loads paddle; only in this mode
-
-        return evaluate_weights(weight, run.model, run.num_classes, self.config["Global"]["dataset_dir"],
-                                run.input_shape, self.output, self.logger.info,
-                                self.config["Evaluate"]["log_interval"])

@@ -6,6 +6,7 @@ from .label_check import check_label_ids
 class SegTrainer(BaseTrainer):
     """Trains a PaddleSeg model for Train.epochs_iters iterations (checkpoints in iter_N/, best in best_model/)."""
 
+    unit_name = "iter"
     checkpoint_dir = "iter_{}"
     best_dir = "best_model"
     required_dataset_files = ("train.txt", "val.txt")
@@ -15,8 +16,3 @@ class SegTrainer(BaseTrainer):
         check_label_ids(self.config["Global"]["dataset_dir"], self.config["Train"]["num_classes"], self.output,
                         log=self.logger.info)  # issue 12.2: ids >= num_classes stop here, not in paddle's one_hot
         return super().execute()
-
-    def make_session(self):
-        from ...backends.paddleseg.session import SegTrainSession  # loads paddle; only when training
-
-        return SegTrainSession(self.config, self.output, self.logger.info)
