@@ -47,7 +47,7 @@ def test_unreachable_url_names_the_ways_out(tmp_path, monkeypatch):
     line = info.value.one_line()
     assert line.startswith("Train.pretrain_weight_path: Could not download pretrained weights from "
                            "http://127.0.0.1:9/PP-LiteSeg-T_backbone.pdparams: ")
-    for part in ("-o Train.pretrain_weight_path=/path/to/model.pdparams",
+    for part in ("give its local path (-o Train.pretrain_weight_path=/path/to/model.pdparams)",
                  f"pre-fill the cache {tmp_path / 'cache'}", "python main.py --download_weights PP-LiteSeg-T",
                  "-o Train.pretrain_weight_path=null to train from scratch"):
         assert part in line
@@ -57,3 +57,9 @@ def test_unreachable_url_names_the_ways_out(tmp_path, monkeypatch):
 def test_nothing_to_prefetch_without_a_url_or_when_resuming():
     assert weights.prefetch_pretrained({"pretrain_weight_path": None}) is None
     assert weights.prefetch_pretrained({"pretrain_weight_path": "http://127.0.0.1:9/w", "resume_path": "x"}) is None
+
+
+def test_backbone_file_already_in_model_names_is_still_a_backbone_file():
+    """A model's convert_state_dict (SeaFormer) may have added the prefix already."""
+    plan = weights.plan_load(MODEL, {"backbone.stem.weight": (8, 3, 3, 3), "backbone.stage1.weight": (16, 8, 3, 3)})
+    assert plan["layout"] == "backbone only" and plan["prefix"] == "" and plan["not_covered"] == 2

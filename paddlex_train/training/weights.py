@@ -3,6 +3,7 @@
 A pretrained file is either a whole model or a backbone only (PaddleX's semantic `*_backbone_imagenet_pretrained`
 files: backbone keys without the `backbone.` prefix); plan_load tells which from the keys.
 """
+import warnings
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -43,7 +44,8 @@ def resolve_weight_file(value, key, what="pretrained weights", model=None):
 def offline_hint(key, model=None):
     """What to do when a weight URL cannot be fetched: a local file, a pre-filled cache, or (training) none."""
     fetch = f"python main.py --download_weights {model or '<Model>'}"
-    text = (f"use a local file (-o {key}=/path/to/model.pdparams), or pre-fill the cache {cache_root()} "
+    text = (f"fetch the file elsewhere and give its local path (-o {key}=/path/to/model.pdparams), or pre-fill "
+            f"the cache {cache_root()} "
             f"({fetch} on a connected machine, then copy the folder; PADDLEX_TRAIN_CACHE moves it)")
     if key == PRETRAIN_KEY:
         text += f", or -o {key}=null to train from scratch"
@@ -119,6 +121,11 @@ def plan_load(model_shapes, file_shapes, prefix=BACKBONE_PREFIX):
             rest = len(model_shapes) - len(backbone)
             shifted["missing"] = [k for k in shifted["missing"] if k.startswith(prefix)]
             plan = {"layout": "backbone only", "prefix": prefix, "report": shifted, "not_covered": rest}
+        elif whole["matched"] and all(k.startswith(prefix) for k in file_shapes):
+            # a backbone file already in model names (e.g. after a model's convert_state_dict added the prefix)
+            whole["missing"] = [k for k in whole["missing"] if k.startswith(prefix)]
+            plan = {"layout": "backbone only", "prefix": "", "report": whole,
+                    "not_covered": len(model_shapes) - len(backbone)}
     return plan
 
 
@@ -128,7 +135,7 @@ def describe_load(source, plan, what="pretrained weights"):
     report = plan["report"]
     if plan["layout"] == "backbone only":
         total = len(report["matched"]) + len(report["missing"]) + len(report["mismatched"])
-        head = (f"Loaded {what} {source} (backbone only) into model.{plan['prefix'].rstrip('.')}: "
+        head = (f"Loaded {what} {source} (backbone only) into model.{BACKBONE_PREFIX.rstrip('.')}: "
                 f"{len(report['matched'])} of {total} backbone tensors; the other {plan['not_covered']} model "
                 f"tensors keep their initialisation")
     else:
@@ -146,3 +153,29 @@ def require_fit(plan, value, model_name, key=PRETRAIN_KEY):
         raise ConfigError(f"{key}={value}: none of its tensors fit {model_name}, neither as a whole model nor "
                           f"as its backbone.", hint=f"use weights of {model_name} (or its backbone), or null to "
                                                      "train from scratch")
+
+
+def load_pretrained(model, state, source, log, model_name, value=None, what="pretrained weights"):
+    """Load a pretrained state dict into a paddle Layer, as a whole model or into its backbone (plan_load).
+
+    Tensors of another shape (a head for another class count) are skipped; the train.log line says what loaded
+    into what. A model's `convert_state_dict` hook (released checkpoints with other key names) is applied first.
+
+    Raises:
+        ConfigError: the file is not a state dict, or none of its tensors fit the model.
+    """
+    if not isinstance(state, dict):
+        raise ConfigError(f"{PRETRAIN_KEY}={value or source} is not a PaddlePaddle state dict (.pdparams).",
+                          hint="give a .pdparams file of the model or of its backbone")
+    convert = getattr(model, "convert_state_dict", None)
+    if callable(convert):
+        state = convert(state)
+    shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    plan = plan_load(shapes, {k: tuple(v.shape) for k, v in state.items() if hasattr(v, "shape")})
+    require_fit(plan, value or source, model_name)
+    matched = set(plan["report"]["matched"])
+    with warnings.catch_warnings():  # paddle warns once per tensor not in the dict; the log line says it all
+        warnings.filterwarnings("ignore", message="Skip loading for")
+        model.set_state_dict({plan["prefix"] + k: v for k, v in state.items() if plan["prefix"] + k in matched})
+    log(describe_load(source, plan, what))
+    return plan
