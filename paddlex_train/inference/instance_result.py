@@ -6,15 +6,8 @@ compressed RLE `{"size": [H, W], "counts": "..."}` (decode with pycocotools.mask
 """
 import numpy as np
 
+from ..utils.rle import mask_to_rle  # noqa: F401  (the one encoder; also imported from here by users)
 from .results import BaseResult, _plain
-
-
-def mask_to_rle(mask):
-    """Compressed COCO RLE of one HxW binary mask (counts as a str, JSON-ready)."""
-    from pycocotools import mask as mask_utils
-
-    rle = mask_utils.encode(np.asfortranarray(np.asarray(mask, dtype=np.uint8)))
-    return {"size": [int(v) for v in rle["size"]], "counts": rle["counts"].decode("ascii")}
 
 
 class InstResult(BaseResult):

@@ -11,8 +11,7 @@ import numpy as np
 
 from ..errors import PxtError
 from ..utils.download import cache_root, fetch_cached, is_url
-
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+from ..utils.images import IMAGE_EXTS
 URL_TIMEOUT = 30  # seconds for connect and each read
 URL_MAX_BYTES = 50 * 1024 * 1024  # a predict input larger than this is almost certainly not an image
 

@@ -6,6 +6,8 @@ PaddleX colours label k with entry k+1 of PaddleSeg's VOC bit-colormap over 256 
 import numpy as np
 from PIL import Image
 
+from ..utils.labels import IGNORE_INDEX
+
 
 def voc_colormap(n=256):
     """The VOC bit-interleaved colormap as an (n, 3) uint8 array."""
@@ -25,7 +27,7 @@ def label_palette():
     """(256, 3) uint8 colours indexed by label id (PaddleX's shift by one; 255 = black)."""
     full = voc_colormap(257)
     pal = full[1:257].copy()
-    pal[255] = 0
+    pal[IGNORE_INDEX] = 0
     return pal
 
 

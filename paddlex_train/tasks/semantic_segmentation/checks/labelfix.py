@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from ....errors import DatasetError
+from ....utils.labels import IGNORE_INDEX as IGNORE
 from ....vis.palette import palette_image
 from ...base.problems import Problems
 from . import doctor
@@ -67,9 +68,9 @@ def apply_repairs(ids, snap=None, mapping=None, shift=0):
             out[ids == old] = new
         ids = out
     if shift:
-        keep = ids == doctor.IGNORE
-        ids = np.where(keep, doctor.IGNORE, ids + shift)
-        ids[(ids < 0) | (ids > 254) & ~keep] = doctor.IGNORE
+        keep = ids == IGNORE
+        ids = np.where(keep, IGNORE, ids + shift)
+        ids[(ids < 0) | (ids > IGNORE - 1) & ~keep] = IGNORE
     if ids.size and (ids.min() < 0 or ids.max() > 255):
         raise DatasetError(f"ids up to {ids.max()} remain after the repairs.", hint="add --map OLD:NEW entries")
     return ids.astype(np.uint8)
@@ -85,13 +86,13 @@ def _plan_auto(entries, colour_map, near_binary_jpeg):
             jpeg_binary &= doctor.looks_binary(np.clip(ids, 0, 255).astype(np.uint8))
         else:
             near_binary_jpeg = False
-    snap = (0, 255) if near_binary_jpeg and jpeg_binary else None
+    snap = (0, IGNORE) if near_binary_jpeg and jpeg_binary else None
     if snap:
-        union = {0, 255}
+        union = {0, IGNORE}
     mapping, shift = {}, 0
-    if union <= {0, 255} and 255 in union:
-        mapping = {255: 1}
-    elif 0 not in union and union - {255}:
+    if union <= {0, IGNORE} and IGNORE in union:
+        mapping = {IGNORE: 1}
+    elif 0 not in union and union - {IGNORE}:
         shift = -1
     return snap, mapping, shift
 

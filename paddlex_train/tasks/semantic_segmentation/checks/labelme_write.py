@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 from ....utils.fs import backup, write_text_keeping_backup
+from ....utils.labels import IGNORE_INDEX
 from ....vis.palette import palette_image
 
 
@@ -96,6 +97,6 @@ def write_dataset(records, ids, out, rasterise):
     for split, split_lines in lines.items():
         write_text_keeping_backup(out / f"{split}.txt", "\n".join(split_lines) + "\n")
     by_id = sorted((i, name) for name, i in ids.items())
-    write_text_keeping_backup(out / "class_name.txt", "".join(f"{name}\n" for i, name in by_id if i != 255))
+    write_text_keeping_backup(out / "class_name.txt", "".join(f"{name}\n" for i, name in by_id if i != IGNORE_INDEX))
     write_text_keeping_backup(out / "class_name_to_id.txt", "".join(f"{i}: {name}\n" for i, name in by_id))
     return {split: len(v) for split, v in lines.items()}

@@ -5,6 +5,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
+from ....utils.labels import IGNORE_INDEX as IGNORE
 from .lists import SPLITS
 
 MAX_SAMPLES = 10
@@ -44,7 +45,7 @@ def draw_histogram(images, names, path):
     from matplotlib.figure import Figure  # no pyplot: faster import, no global figure state, always headless
     from matplotlib.ticker import MaxNLocator
 
-    ids = sorted({int(i) for s in SPLITS for i in np.flatnonzero(images[s]) if i != 255} | {0})
+    ids = sorted({int(i) for s in SPLITS for i in np.flatnonzero(images[s]) if i != IGNORE} | {0})
     x = np.arange(len(ids))
     width = max(8.0, len(ids) / 5 + (len(ids) * 0.35 if names else 0))
     longest = max(len(_tick_label(i, names)) for i in ids) if names else 0

@@ -8,6 +8,7 @@ from PIL import Image
 from ....errors import DatasetError
 from ....utils.fs import backup, write_text_atomic
 from ....utils.images import IMAGE_EXTS
+from ....utils.labels import IGNORE_INDEX
 from ...base.split import seeded_split, train_count
 from .lists import SPLITS, list_path, resolve_in
 
@@ -51,7 +52,7 @@ def _label_classes(root, line):
             hist = im.histogram() if im.mode in ("L", "P") else []
     except (OSError, IndexError, ValueError, DatasetError):
         return set()
-    return {i for i, v in enumerate(hist[:255]) if v}
+    return {i for i, v in enumerate(hist[:IGNORE_INDEX]) if v}
 
 
 def _pool_from_lists(root):

@@ -1,7 +1,7 @@
 """Per-class statistics of a scanned SegDataset and the class names that go with them."""
 import numpy as np
 
-from .doctor import IGNORE
+from ....utils.labels import IGNORE_INDEX as IGNORE
 from .lists import SPLITS
 
 
