@@ -50,9 +50,12 @@ def static_vs_dynamic(weight, model, data, inference_dir, num_classes=4, input_s
     import paddle
     from paddleseg.transforms import Compose
 
-    from paddlex_train.backends.paddleseg.runners import load_model
+    from paddlex_train.backends.paddleseg.modeling import build, load_weights
 
-    net, builder, _, _, _ = load_model(weight, model, num_classes, data, input_shape, lambda m: None)
+    builder, _, _ = build(model, data, num_classes, input_shape=input_shape)
+    net = builder.model
+    load_weights(net, weight, lambda m: None)
+    net.eval()
     transforms = Compose(builder.val_transforms, to_rgb=True)
     plain, optimised = _predictor(inference_dir, False), _predictor(inference_dir, True)
     results = []
