@@ -40,10 +40,24 @@ def test_bad_device_is_config_error(tmp_path):
     assert "Global.device" in one_error_line(proc, 2)
 
 
-def test_unavailable_mode_is_clear(tmp_path):
+def test_unavailable_mode_is_clear(tmp_path, monkeypatch, capsys):
+    # Every catalogued model has an architecture file now, so the run (in-process) sees a stand-in backend
+    # folder without Mask-RT-DETR-S (availability = the backend's architecture files; see paddlex_train.catalog).
+    from paddlex_train import catalog
+    from paddlex_train.cli import main
+
+    (tmp_path / "backends" / "paddledet" / "archs").mkdir(parents=True)
+    monkeypatch.setattr(catalog, "BACKENDS_ROOT", tmp_path / "backends")
+    catalog.catalog.cache_clear()
     cfg = INST_CONFIG_DIR / "Mask-RT-DETR-S.yaml"
-    proc = run_main("-c", cfg, "-o", "Global.mode=train", "-o", "Global.device=cpu", "-o", f"Global.output={tmp_path}",
-                    "-o", "Train.pretrain_weight_path=null")
+    try:
+        code = main(["-c", str(cfg), "-o", "Global.mode=train", "-o", "Global.device=cpu",
+                     "-o", f"Global.output={tmp_path}", "-o", "Train.pretrain_weight_path=null"])
+    finally:
+        monkeypatch.undo()
+        catalog.catalog.cache_clear()
+    captured = capsys.readouterr()
+    proc = subprocess.CompletedProcess([], code, captured.out, captured.err)
     assert "not available yet" in one_error_line(proc, 1)
     assert read_result(tmp_path, "train")["done_flag"] is False
 
