@@ -11,7 +11,7 @@ Images are copied, labels are written as palette (P) PNG, lists are rewritten; t
 import argparse
 import sys
 
-from paddlex_train.errors import PxtError
+from dataset_tools._cli import parse, parser, run
 from paddlex_train.tasks.semantic_segmentation.checks.labelfix import fix_dataset
 
 
@@ -30,24 +30,21 @@ def _values(text):
 
 
 def main(argv=None):
-    """Command-line entry point; returns the exit code (0 ok, 1 with a one-line error on stderr)."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__.split("\n", 1)[1],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("dataset_dir")
+    """Command-line entry point; returns the exit code (dataset_tools/_cli.py: 0 done, 1 bad data, 2 bad usage)."""
+    p = parser(__doc__, "the SegDataset to repair (never modified)")
     p.add_argument("--out", required=True, help="new directory for the corrected copy")
     p.add_argument("--auto", action="store_true", help="apply the repairs the label doctor diagnoses")
     p.add_argument("--map", type=_mapping, default=None, help="OLD:NEW[,OLD:NEW...] id remapping")
     p.add_argument("--shift", type=int, default=0, help="add N to every id except 255")
     p.add_argument("--snap", type=_values, default=None, help="snap every pixel to the nearest of these ids")
     p.add_argument("--colour-map", default=None, help="file of 'R,G,B id' lines for RGB colour labels")
-    args = p.parse_args(argv)
-    try:
+
+    def go():
+        args = parse(p, argv)
         fix_dataset(args.dataset_dir, args.out, auto=args.auto, snap=args.snap, mapping=args.map,
                     shift=args.shift, colour_map=args.colour_map)
-    except PxtError as e:
-        print(f"Error: {e.one_line()}", file=sys.stderr)
-        return 1
-    return 0
+
+    return run(go)
 
 
 if __name__ == "__main__":

@@ -6,26 +6,24 @@ an output file that would be overwritten with different content is kept as <name
 
 Usage: python -m dataset_tools.seg_labelme_convert DATASET_DIR [--out NEW_DIR]
 """
-import argparse
 import sys
 
-from paddlex_train.errors import PxtError
+from dataset_tools._cli import parse, parser, run
 from paddlex_train.tasks.semantic_segmentation.checks.labelme import convert_labelme
 
 
 def main(argv=None):
-    """Command-line entry point; returns the exit code (0 ok, 1 with a one-line error on stderr)."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("dataset_dir", help="folder with train_anno_list.txt / val_anno_list.txt")
+    """Command-line entry point; returns the exit code (dataset_tools/_cli.py: 0 done, 1 bad data, 2 bad usage)."""
+    p = parser(__doc__, "folder with train_anno_list.txt / val_anno_list.txt")
     p.add_argument("--out", help="write the SegDataset here instead of into DATASET_DIR")
-    args = p.parse_args(argv)
-    try:
+
+    def go():
+        args = parse(p, argv)
         counts = convert_labelme(args.dataset_dir, args.out)
-    except PxtError as e:
-        print(f"Error: {e.one_line()}", file=sys.stderr)
-        return 1
-    print("Converted: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" -> {args.out or args.dataset_dir}")
-    return 0
+        print("Converted: " + ", ".join(f"{k} {v}" for k, v in counts.items()) +
+              f" -> {args.out or args.dataset_dir}")
+
+    return run(go)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Usage: python -m dataset_tools.synthetic_coco --out demo/inst_dataset [--num 12]
 import argparse
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -111,7 +112,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     root = generate(args.out, args.num, args.size, args.seed, args.val_fraction)
     print(f"Wrote {args.num} images with COCO instance annotations to {root}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -7,6 +7,7 @@ learn the task in a few hundred iterations.
 Usage: python -m dataset_tools.synthetic_seg --out demo/seg_dataset [--num 40] [--size 128] [--seed 0]
 """
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +79,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     root = generate(args.out, args.num, args.size, args.seed)
     print(f"Wrote {args.num} image/label pairs to {root}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

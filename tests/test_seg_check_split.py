@@ -55,7 +55,7 @@ def test_nothing_to_split(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert split_main([str(tmp_path / "empty"), "--train", "50", "--val", "50"]) == 1
     assert "nothing to split" in capsys.readouterr().err
-    assert split_main([str(tmp_path / "empty"), "--train", "50", "--val", "40"]) == 1
+    assert split_main([str(tmp_path / "empty"), "--train", "50", "--val", "40"]) == 2  # usage error: as main.py
 
 
 def test_stratified_split_puts_rare_classes_in_val(tmp_path):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ....errors import DatasetError
+from ....errors import ConfigError, DatasetError
 from ....utils.fs import backup, write_text_atomic
 from ....utils.images import IMAGE_EXTS
 from ....utils.labels import IGNORE_INDEX
@@ -106,7 +106,7 @@ def split_dataset(root, train_percent, val_percent, seed=0, logger=None, stratif
     """
     if not (train_percent and val_percent and train_percent > 0 and val_percent > 0
             and train_percent + val_percent == 100):
-        raise DatasetError(f"split percents train={train_percent}, val={val_percent} are invalid.",
+        raise ConfigError(f"split percents train={train_percent}, val={val_percent} are invalid.",
                            hint="each must be > 0 and they must sum to 100")
     root = Path(root)
     pool = _pool_from_lists(root)
