@@ -52,7 +52,8 @@ def export_inference(cfg, state_dict, directory, model_name, label_names=None):
         trainer.model.eval()
         static_model, input_spec = trainer._get_infer_cfg_and_input_spec(str(tmp))
         paddle.jit.save(static_model, str(tmp / "inference"), input_spec=input_spec)
-        _write_inference_yml(tmp, model_name, label_names or _label_names_from_cfg(cfg))
+        _write_inference_yml(tmp, model_name, label_names or _label_names_from_cfg(cfg),
+                             deploy_arch=_DEPLOY_ARCH.get(cfg.architecture))
         replace_dir(tmp, directory)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -60,11 +61,18 @@ def export_inference(cfg, state_dict, directory, model_name, label_names=None):
             "pdiparams": directory / "inference.pdiparams"}
 
 
-def _write_inference_yml(directory, model_name, label_names):
+# Architectures of this project whose deploy `arch` ppdet 2.6 cannot name (it substring-matches 'YOLO'):
+# PaddleDetection writes PP-YOLOE-seg as its PPYOLOE architecture.
+_DEPLOY_ARCH = {"PPYOLOESeg": "PPYOLOE"}
+
+
+def _write_inference_yml(directory, model_name, label_names, deploy_arch=None):
     """Turn ppdet's infer_cfg.yml into PaddleX's inference.yml (adds Global.model_name, mask: true)."""
     src = directory / "infer_cfg.yml"
     data = yaml.safe_load(src.read_text(encoding="utf-8"))
     data["mask"] = True
+    if deploy_arch:
+        data["arch"] = deploy_arch
     if label_names:
         data["label_list"] = list(label_names)
     data["Global"] = {"model_name": model_name}
