@@ -25,8 +25,9 @@ def _models():
     return sorted(p.stem for p in archs.glob("*.yml"))
 
 
-def test_nine_architecture_files():
-    assert len(_models()) == 9
+def test_architecture_files():
+    # The nine ppdet 2.6 models plus those this project implements (models/); more may be added.
+    assert len(_models()) >= 10 and "PP-YOLOE_seg-S" in _models()
 
 
 @pytest.mark.parametrize("model", _models())
