@@ -127,7 +127,8 @@ SCHEMA = {
         "batch_size": Key(INT, 1, check=_positive, doc="images per inference call"),
         "model_dir": Key(STR, None, nullable=True, doc="exported inference directory"),
         "input": Key(STR + LIST, None, nullable=True, doc="image path, directory, URL or list of them"),
-        "target_size": Key(INT + LIST, None, nullable=True, check=_target_size, doc="semantic only: -1, int or [w, h] (PaddleX's order, width first)"),
+        "target_size": Key(INT + LIST, None, nullable=True, check=_target_size,
+                           doc="semantic only: -1, int or [w, h] (PaddleX's order, width first)"),
         "threshold": Key(FLOAT, None, nullable=True, check=_unit_interval,
                          doc="instance only: score threshold (null = inference.yml draw_threshold)"),
         "kernel_option": {
