@@ -84,6 +84,9 @@ def run_worker(service, sock):
 
     config = uvicorn.Config(create_app(service), log_config=_log_config(), lifespan="on", server_header=False,
                             timeout_graceful_shutdown=int(service.settings.request_timeout) + 5)
+    # uvicorn handles SIGTERM/SIGINT itself (graceful shutdown), then re-raises the signal to the handler that was
+    # installed before it: a no-op here, so a requested stop ends the process with exit code 0, not "killed".
+    install_stop_handlers(lambda signum: None)
     uvicorn.Server(config).run(sockets=[sock])
 
 
