@@ -8,6 +8,8 @@ import importlib
 
 import paddle
 
+from ...utils.labels import IGNORE_INDEX
+
 ORIGINALS = {}
 _applied = False
 
@@ -35,7 +37,7 @@ def _patch_core_train_losses():
         lambda self, *a, **k: _as_1d(original_method(self, *a, **k)))
 
 
-def calculate_area(pred, label, num_classes, ignore_index=255):
+def calculate_area(pred, label, num_classes, ignore_index=IGNORE_INDEX):
     """paddleseg.utils.metrics.calculate_area with `paddle.stack` instead of `paddle.concat`.
 
     The per-class sums are 0-D since paddle 2.5 and `paddle.concat` rejects 0-D inputs
