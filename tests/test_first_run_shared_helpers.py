@@ -63,3 +63,7 @@ def test_labelme_automatic_split_uses_the_rule(tmp_path):
     summary = convert_labelme(root, seed=0)
     assert (summary["train"]["images"], summary["val"]["images"]) == (6, 1)
     assert Path(root / "annotations/instance_val.json").is_file()
+
+
+def test_no_literal_ignore_index_default():
+    assert _definitions(r"ignore_index\s*=\s*255") == []
