@@ -27,6 +27,8 @@ def build_parser():
     p.add_argument("-o", "--override", action="append", default=[], metavar="Section.key=value",
                    help="override a config key (repeatable)")
     p.add_argument("--debug", action="store_true", help="print tracebacks")
+    p.add_argument("--download_weights", metavar="MODEL|all",
+                   help="pre-fetch a model's pretrained and official weights into the cache (PADDLEX_TRAIN_CACHE)")
     pipe = p.add_argument_group("pipelines (PaddleX-style prediction without a module config)")
     pipe.add_argument("--pipeline", help="pipeline name (semantic_segmentation) or a pipeline .yaml")
     pipe.add_argument("--input", help="image path, directory or http(s) URL")
@@ -96,6 +98,12 @@ def main(argv=None):
 
             return serve_command(argv)
         args, extra = build_parser().parse_known_args(argv)
+        if args.download_weights:  # fill the download cache for offline machines (paddlex_train/official/prefetch.py)
+            if extra or args.config or args.pipeline:
+                raise ConfigError("--download_weights takes only model names.", hint="e.g. --download_weights all")
+            from .official.prefetch import download_command
+
+            return download_command(args.download_weights)
         if args.pipeline or args.get_pipeline_config:
             if args.pipeline and args.save_path:
                 mode, output = "predict", args.save_path
