@@ -62,3 +62,38 @@ def test_evaluate_checks_val_labels_against_the_trained_class_count(tmp_path):
     line = one_error_line(proc, 2)
     assert ">= Train.num_classes=2" in line and "trained for 2 classes" in line and "Train.num_classes=12" in line
     assert read_result(out, "evaluate")["done_flag"] is False
+
+
+def test_check_result_is_used_only_for_the_same_data_set_and_a_passed_check(tmp_path):
+    import json
+
+    from paddlex_train.tasks.semantic_segmentation.label_check import ids_from_check_result
+
+    root = make_dataset(tmp_path / "d", ids=(0, 1, 2))
+    out = tmp_path / "out"
+    out.mkdir()
+    body = {"done_flag": True, "dataset_path": str(root),
+            "attributes": {"classes": [{"id": 0, "train_images": 3, "val_images": 2},
+                                       {"id": 7, "train_images": 1, "val_images": 0}]}}
+    (out / "check_dataset_result.json").write_text(json.dumps(body))
+    assert sorted(ids_from_check_result(root, out, ("train", "val"))) == [0, 7]
+    assert sorted(ids_from_check_result(root, out, ("val",))) == [0]  # evaluate reads val only
+    assert ids_from_check_result(tmp_path / "other", out, ("train", "val")) is None
+    (out / "check_dataset_result.json").write_text(json.dumps({**body, "done_flag": False}))
+    assert ids_from_check_result(root, out, ("train", "val")) is None
+
+
+def test_workers_of_a_multi_process_launch_do_not_rescan(tmp_path, monkeypatch):
+    from paddlex_train.tasks.semantic_segmentation import label_check
+    from paddlex_train.training import distributed
+
+    root = make_dataset(tmp_path / "d", ids=(0, 5))
+    monkeypatch.setenv(distributed.WORKER_ENV, "1")
+    label_check.check_label_ids(root, 2, tmp_path / "out")  # no error: the parent already checked
+    monkeypatch.delenv(distributed.WORKER_ENV)
+    try:
+        label_check.check_label_ids(root, 2, tmp_path / "out")
+    except label_check.ConfigError as e:
+        assert "-o Train.num_classes=6" in e.one_line()
+    else:
+        raise AssertionError("ids >= num_classes were not reported")

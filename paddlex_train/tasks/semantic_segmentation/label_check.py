@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 from ...errors import ConfigError
+from ...training.distributed import is_worker
 from ...utils.labels import IGNORE_INDEX
 from ..base.problems import Problems
 from .checks.doctor import id_ranges, num_classes_hint
@@ -35,6 +36,8 @@ def check_label_ids(dataset_dir, num_classes, output, splits=("train", "val"), l
     """
     if not dataset_dir or not Path(dataset_dir).is_dir():
         return  # the mode's own dataset check says what is missing
+    if is_worker():
+        return  # a multi-process launch: the parent checked before starting the workers
     root = Path(dataset_dir)
     found = ids_from_check_result(root, output, splits)
     source = f"{Path(output) / CHECK_RESULT}"
