@@ -114,15 +114,18 @@ def test_fixed_input_shape_is_resized_to_and_back(tmp_path, images):
     assert seen == [(48, 48)] * 3 and all(r["pred"].shape == (1, 32, 40) for r in results)
 
 
-def test_bad_target_size_and_missing_model_dir(model_dir):
+def test_bad_target_size_and_missing_model_dir(model_dir, monkeypatch, tmp_path):
     from paddlex_train import create_model
-    from paddlex_train.errors import ConfigError
+    from paddlex_train.errors import ConfigError, PxtError
 
     with pytest.raises(ConfigError, match="target size"):
         create_model("PP-LiteSeg-T", model_dir=model_dir, device="cpu", target_size=[1, 2, 3])
-    with pytest.raises(ConfigError, match="No model_dir") as info:
+    # no model_dir = the official model (issue 20); offline here (a closed loopback port as the model host)
+    monkeypatch.setenv("PADDLEX_TRAIN_OFFICIAL_URL_BASE", "http://127.0.0.1:9/")
+    monkeypatch.setenv("PADDLEX_TRAIN_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(PxtError, match="No model_dir given for PP-LiteSeg-T") as info:
         create_model("PP-LiteSeg-T")
-    assert "Global.mode=train" in info.value.one_line() and "\n" not in info.value.one_line()
+    assert "--download_weights PP-LiteSeg-T" in info.value.one_line() and "\n" not in info.value.one_line()
     with pytest.raises(ConfigError, match="Did you mean PP-LiteSeg-T"):
         create_model("PP-LiteSeg-X", model_dir=model_dir)
 

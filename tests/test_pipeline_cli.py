@@ -49,14 +49,17 @@ def test_get_pipeline_config_then_run_it(model_dir, tmp_path):
 
 def test_pipeline_errors_are_one_line(tmp_path):
     img = make_images(tmp_path, n=1)[0]
+    # no model_dir = the official model (issue 20); offline here (a closed loopback port as the model host)
+    offline = {"PADDLEX_TRAIN_OFFICIAL_URL_BASE": "http://127.0.0.1:9/", "PADDLEX_TRAIN_CACHE": str(tmp_path / "c")}
     line = one_error_line(run_main("--pipeline", "semantic_segmentation", "--input", img, "--device", "cpu",
-                                   "--save_path", tmp_path / "o"), 2)
-    assert "No model_dir" in line and "Global.mode=train" in line
+                                   "--save_path", tmp_path / "o", env=offline), 1)
+    assert "No model_dir given for PP-LiteSeg-T" in line and "--download_weights PP-LiteSeg-T" in line
     assert read_result(tmp_path / "o", "predict")["done_flag"] is False
     assert "Did you mean semantic_segmentation" in one_error_line(run_main("--pipeline", "semantic_segmentaton",
                                                                            "--input", img), 2)
     # the built-in instance pipeline YAML names no model_dir either
-    assert "No model_dir" in one_error_line(run_main("--pipeline", "instance_segmentation", "--input", img), 2)
+    assert "No model_dir" in one_error_line(run_main("--pipeline", "instance_segmentation", "--input", img,
+                                                     env=offline))
     assert "--target_size" in one_error_line(run_main("--pipeline", "semantic_segmentation", "--input", img,
                                                       "--target_size", "0,x"), 2)
     assert "--pipeline only" in one_error_line(run_main("--input", img), 2)
