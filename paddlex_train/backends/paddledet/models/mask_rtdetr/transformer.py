@@ -188,17 +188,17 @@ class MaskRTDETR(nn.Layer):
         masks = paddle.bmm(embed, mask_feat.flatten(2)).reshape([0, 0, h, w])
         return self.score_head(out), masks
 
-    def _denoising(self, gt_meta):
+    def _denoising(self, gt_meta, num_queries):
         if not self.training or gt_meta is None or self.num_denoising <= 0:
             return None, None, None, None
         from .denoising import get_denoising_training_group  # MRD-B's module, training only
 
         targets = {"gt_class": gt_meta["gt_class"], "gt_bbox": gt_meta["gt_bbox"]}
-        return get_denoising_training_group(targets, self.num_classes, self.num_queries,
+        return get_denoising_training_group(targets, self.num_classes, num_queries,
                                             self.denoising_class_embed.weight, self.num_denoising,
                                             self.label_noise_ratio, self.box_noise_scale)
 
-    def _select_queries(self, memory, mask_feat, shapes):
+    def _select_queries(self, memory, mask_feat, shapes, num_queries):
         """Top-k encoder tokens -> (detached content, unactivated reference boxes, encoder-output predictions)."""
         if self.training or not self.eval_size:
             anchors, valid = self._generate_anchors(shapes)
@@ -208,7 +208,7 @@ class MaskRTDETR(nn.Layer):
         out_memory = self.enc_output(memory)
         enc_logits = self.score_head(out_memory)
         enc_boxes_unact = self.bbox_head(out_memory) + anchors
-        _, topk = paddle.topk(enc_logits.max(-1), self.num_queries, axis=1)
+        _, topk = paddle.topk(enc_logits.max(-1), num_queries, axis=1)
         index = topk.unsqueeze(-1)
         target = paddle.take_along_axis(out_memory, index.tile([1, 1, self.hidden_dim]), axis=1)
         ref_unact = paddle.take_along_axis(enc_boxes_unact, index.tile([1, 1, 4]), axis=1)
@@ -221,8 +221,10 @@ class MaskRTDETR(nn.Layer):
     def forward(self, feats, pad_mask=None, gt_meta=None):
         enc_feats, mask_feat = feats
         memory, shapes = self._flatten_memory(enc_feats)
-        dn_class, dn_bbox_unact, attn_mask, dn_meta = self._denoising(gt_meta)
-        target, ref_unact, enc_out = self._select_queries(memory, mask_feat, shapes)
+        # tiny inputs (tests: 64 px = 84 tokens) have fewer memory tokens than queries: take them all
+        num_queries = min(self.num_queries, sum(h * w for h, w in shapes))
+        dn_class, dn_bbox_unact, attn_mask, dn_meta = self._denoising(gt_meta, num_queries)
+        target, ref_unact, enc_out = self._select_queries(memory, mask_feat, shapes, num_queries)
         if dn_class is not None:
             target = paddle.concat([dn_class, target], 1)
             ref_unact = paddle.concat([dn_bbox_unact, ref_unact], 1)
