@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from tests.conftest import INST_CONFIG_DIR, REPO, read_result, run_main
-from tests.mask_rtdetr_helpers import IMAGE, REFS, build_model, load_reference_weights
+from conftest import INST_CONFIG_DIR, REPO, read_result, run_main
+from mask_rtdetr_helpers import IMAGE, REFS, build_model, load_reference_weights
 
 COMPARE = REPO.parent / "shared" / "tools" / "compare_instance_reference.py"
 
