@@ -1,5 +1,6 @@
 """The result contract: every mode writes `<Global.output>/<mode>_result.json`, here and nowhere else
-(write_success / write_failure); the payloads of evaluate/export come from tasks/base/payload.py."""
+(write_success / write_failure at the end; write_progress for a running mode's interim file, e.g. train_result.json
+with done_flag false after every checkpoint); the payloads of evaluate/export come from tasks/base/payload.py."""
 import json
 from pathlib import Path
 
@@ -14,6 +15,12 @@ def write_json_atomic(path, payload, indent=2):
 def result_path(output_dir, mode):
     """Path of the result file of `mode` under `output_dir`."""
     return Path(output_dir) / f"{mode}_result.json"
+
+
+def write_progress(output_dir, mode, payload):
+    """Write the interim `{"done_flag": false, **payload}` of a running mode and return its path."""
+    body = {"done_flag": False, **{k: v for k, v in (payload or {}).items() if k != "done_flag"}}
+    return write_json_atomic(result_path(output_dir, mode), body)
 
 
 def write_success(output_dir, mode, payload):

@@ -8,7 +8,7 @@ import shutil
 from collections import OrderedDict
 from pathlib import Path
 
-from ..results import write_json_atomic
+from ..results import write_progress, write_success
 from ..utils.fs import atomic_file, replace_dir  # noqa: F401  (the one copy; re-exported for the backends)
 
 
@@ -118,7 +118,10 @@ class TrainResultBook:
 
     def write(self, done=False):
         """Write train_result.json atomically; returns its path."""
-        return write_json_atomic(self.output / "train_result.json", self.payload(done))
+        if done:
+            return write_success(self.output, "train", {k: v for k, v in self.payload(True).items()
+                                                         if k != "done_flag"})
+        return write_progress(self.output, "train", self.payload(False))
 
 
 def copy_dir_files(files, src_dir, dst_dir):
