@@ -70,7 +70,8 @@ def build_suite_config(model_name, dataset_dir, num_classes, iters=None, batch_s
         num_classes: written to every `num_classes` key (model, losses, transforms) and added to the model.
         iters, batch_size, learning_rate: Train.* values (None keeps the arch's).
         warmup_steps: Train.warmup_steps; > 0 adds a linear warm-up of that length, 0 removes the arch's warm-up.
-        input_shape: Train.input_shape as [width, height] (None keeps the arch's sizes; applied to train and val).
+        input_shape: [1, 3, H, W] as the config loader stores Train.input_shape (None keeps the arch's sizes;
+            applied to train and val). A two-number list here is PaddleSeg's [width, height] (benches only).
 
     Returns:
         (suite_dict, extras) where extras holds our keys (e.g. `export`).
