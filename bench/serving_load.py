@@ -25,6 +25,7 @@ import numpy as np
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from serving_models import export_random_seg  # noqa: E402
 from serving_server import ServerProcess  # noqa: E402
 
@@ -111,8 +112,15 @@ def main():
                     return
                 name, method, path, body, status, expected = cases[index % len(cases)]
                 start = time.perf_counter()
-                r = session.request(method, server.url + path, data=body or None,
-                                    headers={"Content-Type": "application/json"}, timeout=120)
+                try:
+                    r = session.request(method, server.url + path, data=body or None,
+                                        headers={"Content-Type": "application/json"}, timeout=120)
+                except requests.RequestException as error:
+                    with lock:
+                        statuses["connection_error"] += 1
+                        wrong.append((name, "connection error", str(error)[:200]))
+                    session = requests.Session()
+                    continue
                 took = time.perf_counter() - start
                 ok = r.status_code == status and (expected is None or r.json()["result"]["labelMap"] == expected)
                 if expected is None and r.status_code >= 400:
@@ -139,8 +147,8 @@ def main():
             code = server.stop()
     growth = rss["end"] / rss["after_100"] - 1
     report = {"requests": args.requests, "concurrency": args.concurrency, "seconds": round(elapsed, 1),
-              "req_per_s": round(args.requests / elapsed, 1), "statuses": dict(sorted(statuses.items())),
-              "wrong_answers": len(wrong), "five_xx": sum(v for k, v in statuses.items() if k >= 500),
+              "req_per_s": round(args.requests / elapsed, 1), "statuses": {str(k): v for k, v in statuses.items()},
+              "wrong_answers": len(wrong), "five_xx": sum(v for k, v in statuses.items() if isinstance(k, int) and k >= 500),
               "healthy_at_end": healthy, "rss_mb_after_100": round(rss["after_100"] / 1024, 1),
               "rss_mb_end": round(rss["end"] / 1024, 1), "rss_growth_pct": round(100 * growth, 2),
               "p50_ms": round(float(np.percentile(latencies, 50)) * 1000, 1),

@@ -92,71 +92,68 @@ def _b64(path):
     return base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def test_semantic_server(seg_model, image_file, image_server, tmp_path):
-    server = ServerProcess("--pipeline", "semantic_segmentation", "--model_dir", seg_model, "--device", "cpu",
-                           log_path=tmp_path / "server.log")
-    try:
-        ready = requests.get(server.url + "/ready", timeout=10).json()["result"]
-        assert ready["modelName"] == "PP-LiteSeg-T" and ready["device"] == "cpu" and ready["endpoint"] == SEM
-        # The PaddleX pipeline docs' client, as written (with our port).
-        API_URL = server.url + SEM  # noqa: N806
-        image_path, output_image_path = str(image_file), str(tmp_path / "out.jpg")
-        with open(image_path, "rb") as file:
-            image_bytes = file.read()
-            image_data = base64.b64encode(image_bytes).decode("ascii")
-        payload = {"image": image_data}
-        response = requests.post(API_URL, json=payload)
-        assert response.status_code == 200
-        result = response.json()["result"]
-        with open(output_image_path, "wb") as file:
-            file.write(base64.b64decode(result["image"]))
-        assert cv2.imread(output_image_path).shape == (96, 128, 3)
+def test_semantic_server(seg_server, seg_model, image_file, image_server, tmp_path):
+    server = seg_server
+    ready = requests.get(server.url + "/ready", timeout=10).json()["result"]
+    assert ready["modelName"] == "PP-LiteSeg-T" and ready["device"] == "cpu" and ready["endpoint"] == SEM
+    # The PaddleX pipeline docs' client, as written (with our port).
+    API_URL = server.url + SEM  # noqa: N806
+    image_path, output_image_path = str(image_file), str(tmp_path / "out.jpg")
+    with open(image_path, "rb") as file:
+        image_bytes = file.read()
+        image_data = base64.b64encode(image_bytes).decode("ascii")
+    payload = {"image": image_data}
+    response = requests.post(API_URL, json=payload)
+    assert response.status_code == 200
+    result = response.json()["result"]
+    with open(output_image_path, "wb") as file:
+        file.write(base64.b64decode(result["image"]))
+    assert cv2.imread(output_image_path).shape == (96, 128, 3)
 
-        body = server.post(SEM, {"image": _b64(image_file), "visualize": False}).json()
-        assert set(body) == {"logId", "result", "errorCode", "errorMsg"} and body["errorCode"] == 0
-        assert set(body["result"]) == {"labelMap", "size"} and body["result"]["size"] == [96, 128]
-        assert all(isinstance(v, int) for v in body["result"]["labelMap"][:50])
-        from paddlex_train import create_model
+    body = server.post(SEM, {"image": _b64(image_file), "visualize": False}).json()
+    assert set(body) == {"logId", "result", "errorCode", "errorMsg"} and body["errorCode"] == 0
+    assert set(body["result"]) == {"labelMap", "size"} and body["result"]["size"] == [96, 128]
+    assert all(isinstance(v, int) for v in body["result"]["labelMap"][:50])
+    from paddlex_train import create_model
 
-        model = create_model("PP-LiteSeg-T", model_dir=str(seg_model), device="cpu")
-        expected = next(model.predict(cv2.imread(str(image_file))))["pred"][0]
-        assert body["result"]["labelMap"] == expected.reshape(-1).tolist()
-        resized = server.post(SEM, {"image": _b64(image_file), "targetSize": 64, "visualize": False}).json()
-        assert resized["result"]["size"] == [96, 128] and len(resized["result"]["labelMap"]) == 96 * 128
+    model = create_model("PP-LiteSeg-T", model_dir=str(seg_model), device="cpu")
+    expected = next(model.predict(cv2.imread(str(image_file))))["pred"][0]
+    assert body["result"]["labelMap"] == expected.reshape(-1).tolist()
+    resized = server.post(SEM, {"image": _b64(image_file), "targetSize": 64, "visualize": False}).json()
+    assert resized["result"]["size"] == [96, 128] and len(resized["result"]["labelMap"]) == 96 * 128
 
-        refused = server.post(SEM, {"image": f"{image_server}/demo.jpg"})
-        assert refused.status_code == 422 and "--allow-private-urls" in refused.json()["errorMsg"]
-        assert requests.get(server.url + "/docs", timeout=10).status_code == 200
-    finally:
-        assert server.stop() == 0, server.log()
+    refused = server.post(SEM, {"image": f"{image_server}/demo.jpg"})
+    assert refused.status_code == 422 and "--allow-private-urls" in refused.json()["errorMsg"]
+    assert requests.get(server.url + "/docs", timeout=10).status_code == 200
 
 
 @pytest.mark.parametrize("case", range(len(BAD_INPUTS)))
-def test_bad_inputs_over_http(bad_input_server, case):
+def test_bad_inputs_over_http(seg_server, case):
     kind, body, field = BAD_INPUTS[case]
     if isinstance(body, bytes):
-        r = requests.post(bad_input_server.url + SEM, data=body, headers={"Content-Type": "application/json"})
+        r = requests.post(seg_server.url + SEM, data=body, headers={"Content-Type": "application/json"})
     else:
-        r = bad_input_server.post(SEM, body)
+        r = seg_server.post(SEM, body)
     assert r.status_code == 422, r.text
     errors = json.loads(r.json()["errorMsg"])
     assert any(e["loc"].startswith(field) and e["type"] == kind for e in errors), errors
 
 
 @pytest.fixture(scope="module")
-def bad_input_server(seg_model, module_tmp):
-    folder = module_tmp("bad_inputs")
+def seg_server(seg_model, module_tmp):
+    """The semantic server of this module: a pipeline YAML with a Serving: section (small pixel and body caps)."""
+    folder = module_tmp("seg_server")
     config = _pipeline_yaml(folder / "pipeline.yaml", seg_model, max_image_pixels=100_000, max_body_bytes=2_000_000)
     server = ServerProcess("--pipeline", config, "--device", "cpu", log_path=folder / "server.log")
     yield server
     assert server.stop() == 0, server.log()
 
 
-def test_body_cap_and_health_after_bad_inputs(bad_input_server):
-    r = requests.post(bad_input_server.url + SEM, data=b"x" * 3_000_000, headers={"Content-Type": "application/json"})
+def test_body_cap_and_health_after_bad_inputs(seg_server):
+    r = requests.post(seg_server.url + SEM, data=b"x" * 3_000_000, headers={"Content-Type": "application/json"})
     assert r.status_code == 413 and r.json()["errorCode"] == 413
-    assert requests.get(bad_input_server.url + "/health", timeout=5).json()["errorMsg"] == "Healthy"
-    assert "Traceback" not in bad_input_server.log()
+    assert requests.get(seg_server.url + "/health", timeout=5).json()["errorMsg"] == "Healthy"
+    assert "Traceback" not in seg_server.log()
 
 
 def test_urls_overload_and_sigterm_in_flight(seg_model, image_file, image_server, tmp_path):

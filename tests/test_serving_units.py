@@ -269,3 +269,23 @@ def test_settings_from_yaml(tmp_path):
         settings_from_mapping({"max_queue": "3"})
     with pytest.raises(ConfigError, match="out of range"):
         settings_from_mapping({"request_timeout": 0})
+
+
+def test_each_worker_takes_its_own_device():
+    from paddlex_train.serving.server import worker_devices
+
+    assert worker_devices("gpu:0,1", 4) == ["gpu:0", "gpu:1", "gpu:0", "gpu:1"]
+    assert worker_devices("gpu:1", 2) == ["gpu:1", "gpu:1"]
+    assert worker_devices("cpu", 2) == ["cpu", "cpu"] and worker_devices(None, 1) == [None]
+
+
+def test_serve_command_line():
+    from conftest import one_error_line, run_main
+
+    assert "--serve" in run_main("--help").stdout
+    helped = run_main("--serve", "--help")
+    assert helped.returncode == 0 and "--allow-private-urls" in helped.stdout and "--workers" in helped.stdout
+    assert "--pipeline" in one_error_line(run_main("--serve"), 2)
+    assert "--port=70000" in one_error_line(run_main("--serve", "--pipeline", "semantic_segmentation",
+                                                     "--port", "70000"), 2)
+    assert "Unknown pipeline" in one_error_line(run_main("--serve", "--pipeline", "panoptic"), 2)

@@ -1,12 +1,17 @@
 """ASGI middleware: cap the request body size and the time to receive it, before any parsing.
 
-A Content-Length over the cap is refused at once (413); a chunked body is counted as it arrives and refused as
-soon as it passes the cap. A client that sends its body too slowly gets 408. The body is then handed to the app
-from memory, so FastAPI never reads from the socket itself.
+A body over the cap gets 413 (a chunked one as soon as it passes the cap). A client that sends its body too slowly
+gets 408. The body is then handed to the app from memory, so FastAPI never reads from the socket itself.
+Before a 413 the rest of the body is read and thrown away (up to DRAIN_LIMIT bytes, within the timeout): closing a
+socket with unread data makes the kernel send a reset, and most clients (requests, curl) write the whole body before
+reading, so they would see "connection reset" instead of the 413 envelope.
 """
 import asyncio
 
 from .envelope import error_response, new_log_id
+
+
+DRAIN_LIMIT = 64 * 1024 * 1024
 
 
 class BodyLimit:
@@ -26,6 +31,8 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            if int(length) <= DRAIN_LIMIT:
+                await self._drain(receive)
             return await self._refuse(scope, receive, send, 413, f"Request body of {int(length)} bytes is over the "
                                       f"{self.max_bytes} byte limit (Serving.max_body_bytes)")
         try:
@@ -34,6 +41,7 @@ class BodyLimit:
             return await self._refuse(scope, receive, send, 408, f"Request body not received within "
                                       f"{self.timeout:g} s (Serving.request_timeout)")
         except _TooLarge:
+            await self._drain(receive)
             return await self._refuse(scope, receive, send, 413, f"Request body is over the {self.max_bytes} "
                                       "byte limit (Serving.max_body_bytes)")
         except _Disconnected:
@@ -62,6 +70,20 @@ class BodyLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+    async def _drain(self, receive):
+        """Read and drop the rest of the body (bounded by DRAIN_LIMIT and the timeout)."""
+        async def drop():
+            size = 0
+            while size <= DRAIN_LIMIT:
+                message = await receive()
+                size += len(message.get("body", b""))
+                if message["type"] == "http.disconnect" or not message.get("more_body", False):
+                    return
+        try:
+            await asyncio.wait_for(drop(), self.timeout)
+        except asyncio.TimeoutError:
+            pass
 
     @staticmethod
     async def _refuse(scope, receive, send, status, message):
