@@ -13,7 +13,7 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 
 from ....errors import DatasetError
-from ....utils.fs import write_text_keeping_backup
+from ....utils.fs import write_bytes_atomic, write_text_keeping_backup
 from ....utils.images import same_picture, upright
 from ....utils.labelme import TRAIN_LIST, VAL_LIST, read_anno_list
 from ....utils.rle import mask_to_rle
@@ -176,12 +176,3 @@ def _write(root, docs, categories, copies):
         doc = {"images": images, "annotations": anns, "categories": cats}
         write_text_keeping_backup(annotation_file(root, split), json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     return written
-
-
-def write_bytes_atomic(path, data):
-    """Write bytes through a temporary file and a rename."""
-    tmp = Path(path).with_name(Path(path).name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
-
