@@ -11,7 +11,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ....errors import DatasetError
 from ....utils.fs import safe_join
-from ....utils.images import exif_rotated, image_sizes  # noqa: F401  (exif_rotated: re-exported for the checks)
+from ....utils.images import image_sizes
 from .masks import SegmentationError, bbox_matches, rle_bbox, segmentation_to_rle
 
 SPLITS = ("train", "val")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from ....utils.labelme import IMAGE_DIR, find_image
 from ....utils.images import exif_rotated, image_sizes
+from ....utils.labelme import IMAGE_DIR, find_image
 
 IGNORE_LABEL = "__ignore__"
 ACCEPTED_SHAPES = ("polygon", "rectangle")
