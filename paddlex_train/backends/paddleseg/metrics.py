@@ -6,8 +6,10 @@ Differences from PaddleSeg (documented in the README): a class with no ground-tr
 """
 import numpy as np
 
+from ...utils.labels import IGNORE_INDEX
 
-def update_confusion(cm, pred, label, ignore_index=255):
+
+def update_confusion(cm, pred, label, ignore_index=IGNORE_INDEX):
     """Add one prediction to the confusion matrix `cm` (rows = ground truth, columns = prediction)."""
     n = cm.shape[0]
     pred = np.asarray(pred).reshape(-1)

@@ -17,6 +17,7 @@ from paddleseg.cvlibs import Config, SegBuilder
 
 from ...errors import BackendError
 from ...training.weights import compare_keys, describe
+from ...utils.labels import IGNORE_INDEX
 from . import archs
 from . import models as _extra_models  # noqa: F401  (registers this project's extra components)
 from .metrics import update_confusion
@@ -169,7 +170,7 @@ def predict_sample(model, sample):
     return pred.numpy()[0, 0]
 
 
-def confusion_matrix(model, dataset, num_classes, ignore_index=255, log=None, log_interval=0):
+def confusion_matrix(model, dataset, num_classes, ignore_index=IGNORE_INDEX, log=None, log_interval=0):
     """Evaluate `model` on every sample of `dataset` and return the confusion matrix (numpy int64)."""
     was_training = model.training
     model.eval()
