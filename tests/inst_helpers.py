@@ -24,6 +24,11 @@ def shrink(cfg):
     if cfg.get("architecture") == "SOLOv2":
         cfg["SOLOv2Head"]["score_threshold"] = 0.0
         cfg["MaskMatrixNMS"].update(update_threshold=0.0, pre_nms_top_n=50, post_nms_top_n=5)
+    if cfg.get("architecture") == "MaskDETR":  # Mask-RT-DETR: point-sampled mask losses dominate CPU time
+        cfg["MaskDINOLoss"]["num_sample_points"] = 256
+        cfg["MaskHungarianMatcher"]["num_sample_points"] = 256
+        cfg["MaskRTDETR"].update(num_queries=30, num_denoising=20)
+        cfg["MaskDETRPostProcess"]["num_top_queries"] = 10
     return cfg
 
 

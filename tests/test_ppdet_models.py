@@ -28,6 +28,7 @@ def _models():
 def test_architecture_files():
     # The nine ppdet 2.6 models plus those this project implements (models/); more may be added.
     assert len(_models()) >= 10 and "PP-YOLOE_seg-S" in _models()
+    assert {f"Mask-RT-DETR-{s}" for s in "SMLXH"} <= set(_models())  # 15 files with the Mask-RT-DETR family
 
 
 @pytest.mark.parametrize("model", _models())
