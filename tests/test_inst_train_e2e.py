@@ -129,13 +129,3 @@ def test_missing_model_dir_is_clear(tmp_path, data):
                            "-o", f"Predict.input={data / 'images'}"), env=ENV)
     assert proc.returncode != 0
     assert "does not exist" in read_result(tmp_path, "predict")["err_msg"]
-
-
-@pytest.mark.parametrize("model", ["Mask-RT-DETR-S", "Mask-RT-DETR-H"])  # PP-YOLOE_seg-S: models/ppyoloe_seg
-@pytest.mark.parametrize("mode", ["train", "evaluate", "export", "predict"])
-def test_models_missing_from_ppdet_are_not_available_yet(model, mode, tmp_path):
-    proc = run_main("-c", INST_CONFIG_DIR / f"{model}.yaml", "-o", f"Global.mode={mode}",
-                    "-o", f"Global.output={tmp_path}")
-    assert proc.returncode == 1
-    err = read_result(tmp_path, mode)
-    assert err["err_type"] == "UnsupportedError" and "not available yet" in err["err_msg"]
