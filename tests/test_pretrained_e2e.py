@@ -134,3 +134,26 @@ def test_instance_default_is_a_whole_coco_model(tmp_path_factory, tmp_path):
     log = (out / "train.log").read_text()
     assert "MaskRCNN-ResNet50-FPN_pretrained.pdparams (whole model) into the model: " in log
     assert "of another shape, skipped (class-dependent head?): " in log and "bbox_head.bbox_score.weight" in log
+
+
+def test_ppdet_model_takes_a_backbone_only_file_too():
+    """The same loader serves ppdet: a ResNet backbone file (keys without `backbone.`) goes into model.backbone."""
+    from official_helpers import inst_state as build_state
+
+    from paddlex_train.backends.paddledet.config import DetSettings, build_config
+    from paddlex_train.paddle_env import import_paddle
+    from paddlex_train.training.weights import load_pretrained
+    from ppdet.core.workspace import create
+
+    paddle = import_paddle()
+    source = backbone_only(build_state("MaskRCNN-ResNet50-FPN", 80, seed=1))
+    cfg = build_config("MaskRCNN-ResNet50-FPN", ".", DetSettings(num_classes=3))
+    model = create(cfg.architecture)
+    lines = []
+    plan = load_pretrained(model, {k: paddle.to_tensor(v) for k, v in source.items()}, "r50.pdparams", lines.append,
+                           "MaskRCNN-ResNet50-FPN")
+    assert plan["layout"] == "backbone only" and len(plan["report"]["matched"]) == len(source)
+    assert lines[0].startswith(f"Loaded pretrained weights r50.pdparams (backbone only) into model.backbone: "
+                               f"{len(source)} of {len(source)} backbone tensors")
+    key = next(iter(source))
+    np.testing.assert_array_equal(model.state_dict()[f"backbone.{key}"].numpy(), source[key])
