@@ -136,6 +136,7 @@ def test_instance_default_is_a_whole_coco_model(tmp_path_factory, tmp_path):
     assert "of another shape, skipped (class-dependent head?): " in log and "bbox_head.bbox_score.weight" in log
 
 
+@pytest.mark.slow
 def test_ppdet_model_takes_a_backbone_only_file_too():
     """The same loader serves ppdet: a ResNet backbone file (keys without `backbone.`) goes into model.backbone."""
     from official_helpers import inst_state as build_state
