@@ -70,18 +70,21 @@ def _check_threshold(value):
     return float(value)
 
 
-def _read_image(text, settings):
-    """Blocking: the request's image as a BGR array (URL download or base64)."""
+def _image_bytes(text, settings):
+    """Blocking, for the CPU pool: the bytes of a base64 `image` (None when it is an http(s) URL)."""
     scheme = images.url_scheme(text)
     if scheme in ("http", "https"):
-        data = fetch_url(text, settings.url_timeout, settings.max_image_bytes, settings.allow_private_urls,
-                         settings.max_redirects)
-    elif scheme is not None:
+        return None
+    if scheme is not None:
         raise images.bad_image("url_scheme", f"image URL scheme {scheme!r} is not allowed; use http or https, or "
                                              "send the image as base64")
-    else:
-        data = images.decode_base64(text, settings.max_image_bytes)
-    return images.decode_image(data, settings.max_image_pixels)
+    return images.decode_base64(text, settings.max_image_bytes)
+
+
+def _download(text, settings):
+    """Blocking, for the I/O pool: the bytes behind an http(s) `image` URL (guarded, see url_fetch)."""
+    return fetch_url(text, settings.url_timeout, settings.max_image_bytes, settings.allow_private_urls,
+                     settings.max_redirects)
 
 
 def create_app(service):
@@ -129,7 +132,10 @@ def create_app(service):
         deadline = asyncio.get_running_loop().time() + settings.request_timeout
         gate.admit()
         try:
-            image = await gate.cpu(_read_image, image_text, settings)
+            data = await gate.cpu(_image_bytes, image_text, settings)
+            if data is None:
+                data = await gate.io(_download, image_text, settings)
+            image = await gate.cpu(images.decode_image, data, settings.max_image_pixels)
             result = await gate.infer(deadline, lambda: next(iter(service.predictor.predict(image, **options))))
             body = await gate.cpu(encode, result)
             return json_response(success_bytes(log_id, body))

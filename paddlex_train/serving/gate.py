@@ -5,7 +5,8 @@
   queueing without limit (PaddleX's unbounded queue.Queue).
 - Inference runs on ONE dedicated thread: a Paddle Inference predictor is not thread-safe (PaddleX serialises its
   calls for the same reason). More throughput = more worker processes (--workers).
-- CPU work around it (base64, decoding, encoding, RLE) runs on a small separate pool, never on the event loop.
+- CPU work around it (base64, decoding, encoding, RLE) runs on a small separate pool, URL downloads on another,
+  never on the event loop.
 - Every request has a deadline (Serving.request_timeout). Past it the client gets 503; an inference already
   running cannot be interrupted, so its slot stays taken until it ends (the next requests wait for it).
 """
@@ -25,7 +26,7 @@ class Gate:
         cpu_threads: threads for decoding/encoding work.
     """
 
-    def __init__(self, max_queue, cpu_threads=2):
+    def __init__(self, max_queue, cpu_threads=2, io_threads=8):
         self.capacity = 1 + int(max_queue)
         self.inside = 0
         self.served = 0
@@ -33,6 +34,8 @@ class Gate:
         self._infer_time = None  # moving average of seconds per inference
         self._model = ThreadPoolExecutor(1, thread_name_prefix="serving-infer")
         self._cpu = ThreadPoolExecutor(cpu_threads, thread_name_prefix="serving-cpu")
+        # URL downloads wait on the network: their own pool, so slow URLs cannot hold up decoding for others.
+        self._io = ThreadPoolExecutor(io_threads, thread_name_prefix="serving-io")
         self._slot = None  # asyncio.Lock, created inside the running loop
 
     def retry_after(self):
@@ -57,6 +60,10 @@ class Gate:
     async def cpu(self, func, *args):
         """Run blocking CPU work off the event loop."""
         return await asyncio.get_running_loop().run_in_executor(self._cpu, func, *args)
+
+    async def io(self, func, *args):
+        """Run blocking network work (URL downloads) off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._io, func, *args)
 
     def _timed(self, func, args):
         start = time.perf_counter()
@@ -90,5 +97,5 @@ class Gate:
 
     def shutdown(self):
         """Let running work finish, then stop the threads."""
-        self._model.shutdown(wait=True)
-        self._cpu.shutdown(wait=True)
+        for pool in (self._model, self._cpu, self._io):
+            pool.shutdown(wait=True)
