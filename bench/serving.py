@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from serving_models import export_random_seg  # noqa: E402
 from serving_server import ServerProcess  # noqa: E402
 
