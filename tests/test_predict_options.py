@@ -147,3 +147,23 @@ def test_use_hpip_says_no_fast_engine_is_there_yet(seg_model, caplog):
     caplog.set_level(logging.WARNING)
     pipe = create_pipeline("semantic_segmentation", device="cpu", use_hpip=True, model_dir=str(seg_model))
     assert pipe.engine == "paddle" and "no high-performance inference engine" in caplog.text
+
+
+def test_predictors_declare_the_same_options_as_their_tasks():
+    from paddlex_train.inference.base import PREDICTORS
+    from paddlex_train.tasks import TASKS
+    import importlib
+
+    for task, target in PREDICTORS.items():
+        module, _, name = target.partition(":")
+        assert getattr(importlib.import_module(module), name).task_options == TASKS.get(task).predict_options
+
+
+def test_python_api_refuses_another_tasks_option(seg_model, image):
+    from paddlex_train import create_model
+
+    with pytest.raises(ConfigError, match="threshold does not apply to semantic_segmentation"):
+        create_model("PP-LiteSeg-T", model_dir=str(seg_model), device="cpu", threshold=0.5)
+    model = create_model("PP-LiteSeg-T", model_dir=str(seg_model), device="cpu")
+    with pytest.raises(ConfigError, match="threshold does not apply to semantic_segmentation"):
+        list(model.predict(str(image), threshold=0.5))

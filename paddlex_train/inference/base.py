@@ -7,7 +7,7 @@ import importlib
 
 from ..catalog import catalog
 from ..device import parse_device, resolve_device
-from ..errors import UnsupportedError
+from ..errors import ConfigError, UnsupportedError
 from ..log import get_logger
 from .model_config import read_inference_dir
 from .readers import expand_inputs, read_image
@@ -62,19 +62,24 @@ def create_predictor(model_dir, model_name=None, device=None, what="model_dir", 
     task = task_of(model)
     module_name, _, class_name = PREDICTORS[task].partition(":")
     cls = getattr(importlib.import_module(module_name), class_name)
+    cls.check_options(task, {k: v for k, v in kwargs.items() if k != "batch_size"})
     return cls(model, device=pick_device(device), **kwargs)
 
 
 class BasePredictor:
     """Common predictor flow: expand inputs, read them in batches, call `process()`, yield results.
 
-    Subclasses implement `process(images, sources, **options)` returning one result per image.
+    Subclasses implement `process(images, sources, **options)` returning one result per image, and name their
+    task's prediction options in `task_options` (the same as the task's TaskSpec.predict_options; a test keeps
+    them equal, since inference/ does not import tasks/).
 
     Args:
         model: an InferenceModel (see model_config.read_inference_dir).
         device: a parsed Device.
         batch_size: default images per inference call.
     """
+
+    task_options = ()
 
     def __init__(self, model, device, batch_size=1):
         from .engine import StaticEngine
@@ -83,6 +88,14 @@ class BasePredictor:
         self.device = device
         self.batch_size = int(batch_size)
         self.engine = StaticEngine(model.model_file, model.params_file, device)
+
+    @classmethod
+    def check_options(cls, task, options):
+        """Raise ConfigError for an option (name -> value, None = unset) this task's predictor does not take."""
+        for key, value in options.items():
+            if value is not None and key not in cls.task_options:
+                raise ConfigError(f"{key} does not apply to {task} models.",
+                                  hint=f"{task} takes: {', '.join(cls.task_options) or 'no task option'}")
 
     @property
     def model_name(self):
@@ -98,6 +111,7 @@ class BasePredictor:
             what: how the input was given, for messages.
             **options: per-call options of the task (e.g. target_size).
         """
+        self.check_options(task_of(self.model), options)
         sources = expand_inputs(input, what=what)
         size = int(batch_size or self.batch_size)
         if size < 1:

@@ -112,6 +112,8 @@ class InstPredictor(BasePredictor):
         threshold: minimum score (None = inference.yml draw_threshold).
     """
 
+    task_options = ("threshold",)  # the exported Resize decides the inference size: no target_size
+
     def __init__(self, model, device, batch_size=1, threshold=None, target_size=None):
         super().__init__(model, device, batch_size)
         self.ops = list(model.raw.get("Preprocess") or [])

@@ -60,6 +60,8 @@ class SegPredictor(BasePredictor):
         target_size: -1, int, [w, h] or None (see the module docstring).
     """
 
+    task_options = ("target_size",)
+
     def __init__(self, model, device, batch_size=1, target_size=None):
         super().__init__(model, device, batch_size)
         self.target_size = normalize_target_size(target_size)
