@@ -187,6 +187,10 @@ def build_config(model, dataset_dir, settings):
         for reader in ("TrainReader", "EvalReader", "TestReader"):
             _set_resize(cfg[reader], settings.target_size)
         if cfg.get("eval_size"):  # anchors baked for eval_size must match the inference size (PP-YOLOE-seg)
+            if any(int(v) % 32 for v in settings.target_size):
+                raise ConfigError(f"input_shape={list(settings.target_size)}: {model} needs a height and width that "
+                                  f"are multiples of 32 (its anchors are laid out on the stride-32 grid).",
+                                  hint="e.g. -o Train.input_shape=[640,640] (or Export.input_shape)")
             cfg["eval_size"] = list(settings.target_size)
             cfg["TestReader"].setdefault("inputs_def", {})["image_shape"] = [3, *settings.target_size]
     _scale_schedule(cfg, settings)
