@@ -56,7 +56,7 @@ def check_label_ids(dataset_dir, num_classes, output, splits=("train", "val"), l
         hint = f"these weights were trained for {num_classes} classes: evaluate them on data with ids < " \
                f"{num_classes}, or {hint}"
     raise ConfigError(f"label ids {id_ranges(bad)} are >= Train.num_classes={num_classes} (ids present: "
-                      f"{id_ranges(ids)}; first in {where}): the model has outputs 0..{num_classes - 1} only.",
+                      f"{id_ranges(ids)}; {where}): the model has outputs 0..{num_classes - 1} only.",
                       hint=hint)
 
 
@@ -76,7 +76,7 @@ def ids_from_check_result(root, output, splits):
         return None
     if not (body.get("done_flag") and same and fresh):
         return None
-    return {int(c["id"]): f"the labels (per {path})" for c in classes
+    return {int(c["id"]): f"per {path}" for c in classes
             if any(c.get(f"{s}_images", 0) for s in splits)}
 
 
@@ -98,11 +98,11 @@ def _ids_of(label):
 
 
 def scan_label_ids(root, splits):
-    """{id: 'label (list:line)' of its first occurrence} over the labels listed in `splits`."""
+    """{id: 'first in <label> (<list>:<line>)'} over the labels listed in `splits`."""
     entries = [e for s in splits for e in read_list(root, s, Problems(), require=False).entries]
     found = {}
     with ThreadPoolExecutor(_THREADS) as pool:
         for entry, values in zip(entries, pool.map(_ids_of, [e.label for e in entries])):
             for v in values or ():
-                found.setdefault(v, f"{entry.label_rel} ({Path(entry.list_file).name}:{entry.line})")
+                found.setdefault(v, f"first in {entry.label_rel} ({Path(entry.list_file).name}:{entry.line})")
     return found
