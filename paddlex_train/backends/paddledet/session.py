@@ -132,14 +132,22 @@ class DetTrainSession:
             t._init_metrics(validate=True)
             t._reset_metrics()
         t.status["mode"] = "eval"
-        with paddle.no_grad():
-            t._eval_with_loader(self._eval_loader)
+        raw = self._swap_in_ema()
+        try:
+            with paddle.no_grad():
+                t._eval_with_loader(self._eval_loader)
+        finally:
+            if raw is not None:
+                t.model.set_dict(raw)
         metrics = t.last_metrics
         return metrics["AP"], metrics
 
     def state_dicts(self, unit, best):
         """The model's state (and the optimizer's, for a periodic checkpoint) to save."""
-        states = {"pdparams": self.trainer.model.state_dict()}
+        ema = self._ema_weights()
+        states = {"pdparams": ema or self.trainer.model.state_dict()}
+        if ema is not None:  # PaddleX/ppdet layout: .pdparams = EMA weights, .pdema = the raw training weights
+            states["pdema"] = self.trainer.model.state_dict()
         if not best:
             opt = dict(self.trainer.optimizer.state_dict())
             opt["last_epoch"] = int(unit)  # ppdet's own checkpoint loader expects it in the .pdopt
@@ -149,6 +157,9 @@ class DetTrainSession:
     def resume(self, model_state, optimizer_state, unit):
         """Continue after epoch `unit` of a checkpoint; returns the compare_keys report of the weights."""
         report = load_state(self.trainer.model, model_state)
+        if getattr(self.trainer, "use_ema", False):
+            # model.pdparams holds the EMA weights: the average restarts from them (the raw .pdema is not reread)
+            self.trainer.ema.resume(self.trainer.model.state_dict())
         self.trainer.optimizer.set_state_dict(optimizer_state)
         return report
 
@@ -162,10 +173,28 @@ class DetTrainSession:
             shutil.copytree(self._exported[1], tmp)
             replace_dir(tmp, directory)
         else:
-            self.exporter(self.cfg, self.trainer.model.state_dict(), directory, self.model_name)
+            self.exporter(self.cfg, self._ema_weights() or self.trainer.model.state_dict(), directory,
+                          self.model_name)
         self._exported = (unit, directory)
         return {"inference_config": directory / "inference.yml", "pdmodel": directory / "inference.pdmodel",
                 "pdiparams": directory / "inference.pdiparams"}
+
+    def _ema_weights(self):
+        """The EMA-averaged weights when the recipe keeps an EMA (use_ema: Mask-RT-DETR, PP-YOLOE_seg) and it has
+        been updated; else None. Evaluation, export and model.pdparams use them, as PaddleX does."""
+        t = self.trainer
+        if not getattr(t, "use_ema", False) or t.ema.step == 0:
+            return None
+        return t.ema.apply()
+
+    def _swap_in_ema(self):
+        """Load the EMA weights into the model; returns the raw weights to restore (None without EMA)."""
+        ema = self._ema_weights()
+        if ema is None:
+            return None
+        raw = {k: v.clone() for k, v in self.trainer.model.state_dict().items()}
+        self.trainer.model.set_dict(ema)
+        return raw
 
     def reseed(self, unit):
         """Re-seed at a save point so a resumed run draws the same random stream as an uninterrupted one."""

@@ -28,6 +28,7 @@ from ...training.checkpoint import load_object, write_checkpoint
 STATES_FILE = "model.pdstates"
 WEIGHTS_FILE = "model.pdparams"
 OPTIMIZER_FILE = "model.pdopt"
+EMA_FILE = "model.pdema"  # raw training weights beside EMA-averaged model.pdparams (ppdet recipes with use_ema)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def save_periodic(directory, session, unit, score, best, identity):
     objects = {**session.state_dicts(unit, best=False),
                "pdstates": states(session.unit_name, unit, score, best, identity)}
     return write_checkpoint(directory, objects, {"pdparams": WEIGHTS_FILE, "pdopt": OPTIMIZER_FILE,
-                                                 "pdstates": STATES_FILE})
+                                                 "pdstates": STATES_FILE, "pdema": EMA_FILE})
 
 
 def save_best(directory, session, unit, score, best, identity, weight_files=(WEIGHTS_FILE,)):
