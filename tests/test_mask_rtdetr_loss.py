@@ -208,3 +208,22 @@ def test_denoising_noise_stays_near_the_gt_and_flips_some_labels():
     none = get_denoising_training_group({"gt_class": [paddle.to_tensor([[1]])], "gt_bbox": [box]},
                                         NUM_CLASSES, 4, embed, num_denoising=0)
     assert none == (None, None, None, None)
+
+
+def test_shared_point_sampling_equals_grid_sample_and_cost_equals_elementwise_bce():
+    from paddlex_train.backends.paddledet.models.mask_rtdetr.matcher import (_mask_costs, sample_points,
+                                                                             sample_shared_points)
+    paddle.seed(0)
+    masks = paddle.randn([5, 7, 9])
+    coords = paddle.rand([50, 2]) * 1.2 - 0.1  # some points beyond the border: zero padding
+    expected = sample_points(masks, coords.unsqueeze(0).tile([5, 1, 1]))
+    np.testing.assert_allclose(sample_shared_points(masks, coords).numpy().T, expected.numpy(), atol=1e-5)
+    gt = (paddle.rand([2, 28, 36]) > 0.5).astype("float32")
+    paddle.seed(1)
+    bce, _ = _mask_costs(masks, gt, 64)
+    paddle.seed(1)
+    pts = paddle.rand([64, 2])
+    x, t = sample_shared_points(masks, pts).t(), sample_shared_points(gt, pts).t()
+    ref = paddle.nn.functional.binary_cross_entropy_with_logits(
+        x.unsqueeze(1).tile([1, 2, 1]), t.unsqueeze(0).tile([5, 1, 1]), reduction="none").mean(-1)
+    np.testing.assert_allclose(bce.numpy(), ref.numpy(), rtol=1e-4, atol=1e-5)
