@@ -24,7 +24,8 @@ def create_model(model_name, model_dir=None, device=None, target_size=None, batc
             None (the exported model's own setting). A target_size passed to predict() wins over this one.
         batch_size: default images per inference call.
         where: how model_dir was given, for error messages.
-        **options: further task options (instance: threshold).
+        **options: further task options (instance: threshold; semantic: slide_window={crop_size: [w, h],
+            stride: [w, h]} and tta={flip_horizontal, flip_vertical, scales: [..]}, see inference/tiling.py).
 
     Returns:
         a predictor whose `.predict(input, batch_size=None, **options)` is a generator of results.

@@ -37,6 +37,10 @@ def build_parser():
     pipe.add_argument("--target_size",
                       help="semantic: -1 (original resolution), an int or w,h (fit inside, keeping the aspect ratio)")
     pipe.add_argument("--threshold", help="instance: minimum score of a kept instance, 0..1 (overrides the YAML)")
+    pipe.add_argument("--slide_window", help="semantic: sliding-window inference: crop w,h,stride w,h "
+                                             "(e.g. 512,512,384,384)")
+    pipe.add_argument("--tta", help="semantic: test-time augmentation: flip_horizontal, flip_vertical and scales "
+                                    "(e.g. flip_horizontal,0.75,1.0,1.25)")
     pipe.add_argument("--batch_size", type=int, help="images per inference call (overrides the YAML)")
     pipe.add_argument("--model_dir", help="exported inference directory (overrides the YAML)")
     pipe.add_argument("--get_pipeline_config", metavar="NAME", help="copy a pipeline's YAML to --save_path")
@@ -44,7 +48,7 @@ def build_parser():
     return p
 
 
-_PIPELINE_ONLY = ("input", "device", "target_size", "threshold", "batch_size", "model_dir")
+_PIPELINE_ONLY = ("input", "device", "target_size", "threshold", "slide_window", "tta", "batch_size", "model_dir")
 
 
 def _run_pipeline_command(args):
@@ -111,8 +115,8 @@ def main(argv=None):
                 raise ConfigError(f"Unrecognised arguments: {' '.join(extra)}.", hint="see python main.py --help")
             return _run_pipeline_command(args)
         if any(getattr(args, k) is not None for k in _PIPELINE_ONLY):
-            raise ConfigError("--input/--device/--target_size/--threshold/--batch_size/--model_dir apply to "
-                              "--pipeline only.",
+            raise ConfigError("--input/--device/--target_size/--threshold/--slide_window/--tta/--batch_size/"
+                              "--model_dir apply to --pipeline only.",
                               hint="with -c, use -o Predict.input=... -o Global.device=... instead")
         if args.config is None:
             raise ConfigError("No config given.", hint=f"e.g. {USAGE_EXAMPLE}")

@@ -29,7 +29,7 @@ def seg_model(module_tmp):
 def test_task_options_are_declared_per_task():
     from paddlex_train.tasks import TASKS
 
-    assert TASKS.get("semantic_segmentation").predict_options == ("target_size",)
+    assert TASKS.get("semantic_segmentation").predict_options == ("target_size", "slide_window", "tta")
     assert TASKS.get("instance_segmentation").predict_options == ("threshold",)
 
 

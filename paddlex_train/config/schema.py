@@ -76,6 +76,25 @@ def _target_size(v):
 
 
 STR, INT, FLOAT, BOOL, LIST = (str,), (int,), (float, int), (bool,), (list,)
+DICT = (dict,)
+
+
+def _tiling_check(path, parser_name):
+    """A check that validates `path` with inference.tiling's parser, which raises a ConfigError naming it."""
+
+    def check(value):
+        from ..inference import tiling  # lazy: config does not import the inference package at load time
+
+        getattr(tiling, parser_name)(value, path)
+        return None
+
+    return check
+
+
+SLIDE_DOC = ("semantic only: sliding-window inference {crop_size: [w, h], stride: [w, h]} (width first, as "
+             "PaddleSeg); overlapping logits averaged; null = whole image")
+TTA_DOC = ("semantic only: test-time augmentation {flip_horizontal, flip_vertical, scales: [..]}, logits "
+           "averaged; null = none")
 
 SCHEMA = {
     "Global": {
@@ -117,6 +136,9 @@ SCHEMA = {
     "Evaluate": {
         "weight_path": Key(STR, None, nullable=True, doc="weights to evaluate"),
         "log_interval": Key(INT, 10, check=_positive, doc="log every N images"),
+        "slide_window": Key(DICT, None, nullable=True, check=_tiling_check("Evaluate.slide_window",
+                                                                           "parse_slide_window"), doc=SLIDE_DOC),
+        "tta": Key(DICT, None, nullable=True, check=_tiling_check("Evaluate.tta", "parse_tta"), doc=TTA_DOC),
     },
     "Export": {
         "weight_path": Key(STR, None, nullable=True, doc="weights to export (URL or local)"),
@@ -131,6 +153,9 @@ SCHEMA = {
                            doc="semantic only: -1, int or [w, h] (PaddleX's order, width first)"),
         "threshold": Key(FLOAT, None, nullable=True, check=_unit_interval,
                          doc="instance only: score threshold (null = inference.yml draw_threshold)"),
+        "slide_window": Key(DICT, None, nullable=True, check=_tiling_check("Predict.slide_window",
+                                                                           "parse_slide_window"), doc=SLIDE_DOC),
+        "tta": Key(DICT, None, nullable=True, check=_tiling_check("Predict.tta", "parse_tta"), doc=TTA_DOC),
         "kernel_option": {
             "run_mode": Key(STR, "paddle", doc="inference engine"),
         },

@@ -74,23 +74,26 @@ class StaticEngine:
             raise BackendError(f"Paddle Inference could not load {self.model_file}: {_first_line(e)}",
                                hint="re-export the model with the installed PaddlePaddle version") from None
 
-    def _run_once(self, inputs):
+    def _run_once(self, inputs, outputs=None):
         for name in self.input_names:
             handle = self._predictor.get_input_handle(name)
             array = inputs[name]
             handle.reshape(list(array.shape))
             handle.copy_from_cpu(array)
         self._predictor.run()
-        return [self._predictor.get_output_handle(n).copy_to_cpu() for n in self.output_names]
+        names = self.output_names if outputs is None else [self.output_names[i] for i in outputs]
+        return [self._predictor.get_output_handle(n).copy_to_cpu() for n in names]
 
-    def run(self, inputs):
+    def run(self, inputs, outputs=None):
         """Run the program.
 
         Args:
             inputs: list of numpy arrays in the program's input order, or a dict name -> array.
+            outputs: indices of the outputs to copy out (None = all); e.g. a semantic model's class ids only,
+                not its logits, which at a large image size would cost C times the memory.
 
         Returns:
-            list of numpy arrays, one per program output.
+            list of numpy arrays, one per requested program output.
         """
         if not isinstance(inputs, dict):
             if len(inputs) != len(self.input_names):
@@ -98,7 +101,7 @@ class StaticEngine:
                                    f"({', '.join(self.input_names)}), got {len(inputs)}.")
             inputs = dict(zip(self.input_names, inputs))
         try:
-            return self._run_once(inputs)
+            return self._run_once(inputs, outputs)
         except Exception as e:  # noqa: BLE001 (paddle's error types are internal)
             if not self.use_mkldnn:
                 raise BackendError(f"Paddle Inference failed on {self.model_file}: {_first_line(e)}",
@@ -106,4 +109,4 @@ class StaticEngine:
             get_logger().warning(f"Paddle Inference failed with oneDNN ({_first_line(e)}); retrying without it.")
             self.use_mkldnn = False
             self._predictor = self._build()
-            return self.run(inputs)
+            return self.run(inputs, outputs)

@@ -18,6 +18,7 @@ from ..errors import ConfigError
 from ..log import get_logger
 from .base import BasePredictor
 from .results import SegResult
+from .semantic_tiling import predict_tiled, record, run_output, tiling_options
 
 
 def normalize_target_size(value, where="target_size"):
@@ -58,13 +59,16 @@ class SegPredictor(BasePredictor):
         device: parsed Device.
         batch_size: images per inference call.
         target_size: -1, int, [w, h] or None (see the module docstring).
+        slide_window: {crop_size: [w, h], stride: [w, h]} or None: sliding-window inference (issue 19).
+        tta: {flip_horizontal, flip_vertical, scales} or None: test-time augmentation (issue 19).
     """
 
-    task_options = ("target_size",)
+    task_options = ("target_size", "slide_window", "tta")
 
-    def __init__(self, model, device, batch_size=1, target_size=None):
+    def __init__(self, model, device, batch_size=1, target_size=None, slide_window=None, tta=None):
         super().__init__(model, device, batch_size)
         self.target_size = normalize_target_size(target_size)
+        self.slide_window, self.tta = tiling_options(slide_window, tta)
         self.mean, self.std = np.full(3, 0.5, np.float32), np.full(3, 0.5, np.float32)
         self.deploy_resize = None  # callable (w, h) -> (w, h) from a resize in Deploy.transforms
         self._warned_fixed = False
@@ -154,11 +158,15 @@ class SegPredictor(BasePredictor):
             out = out.argmax(axis=1)  # a model exported with output_op none/softmax
         return out.astype(np.int32, copy=False)
 
-    def process(self, images, sources, target_size=None):
+    def process(self, images, sources, target_size=None, slide_window=None, tta=None):
         """Run the model on RGB images; returns SegResults with `pred` (1, H, W) at each image's size."""
         import cv2
 
         call_size = normalize_target_size(target_size, "predict(target_size=...)")
+        window, aug = tiling_options(slide_window, tta, "predict(...).")
+        window, aug = window or self.slide_window, aug or self.tta
+        if window or aug:  # issue 19: one image at a time, windows bound the memory (inference/tiling.py)
+            return [self._tiled(im, s, call_size, window, aug) for im, s in zip(images, sources)]
         sizes = [self._inference_size(im.shape[1], im.shape[0], call_size) for im in images]
         preds = [None] * len(images)
         # Images of one size share an inference call; mixed sizes (dynamic-shape models) run in groups.
@@ -170,7 +178,7 @@ class SegPredictor(BasePredictor):
             for start in range(0, len(members), step):
                 chunk = members[start:start + step]
                 batch = np.stack([self._prepare(images[i], size) for i in chunk]).astype(np.float32)
-                labels = self._labels(self.engine.run([batch])[0])
+                labels = self._labels(run_output(self.engine, batch, 0))  # ids only, not the logits
                 for i, label in zip(chunk, labels):
                     h, w = images[i].shape[:2]
                     if label.shape != (h, w):
@@ -179,3 +187,22 @@ class SegPredictor(BasePredictor):
         return [SegResult(input_path=s.input_path, page_index=None, pred=p[None], input_img=im,
                           label_names=self.model.label_names)
                 for s, p, im in zip(sources, preds, images)]
+
+    def _tiled(self, image, source, call_size, window, tta):
+        """One SegResult by sliding-window/TTA inference; a fixed-input model slides over the unresized image."""
+        import cv2
+
+        h, w = image.shape[:2]
+        target = call_size if call_size is not None else self.target_size
+        if self.fixed_hw and target not in (None, (-1, -1)):
+            size = _fit_size(w, h, target, True, 32)
+        elif self.fixed_hw:
+            size = (w, h)
+        else:
+            size = self._inference_size(w, h, call_size)
+        label = predict_tiled(self, image, size, window, tta)
+        if label.shape != (h, w):
+            label = cv2.resize(label, (w, h), interpolation=cv2.INTER_NEAREST)
+        result = SegResult(input_path=source.input_path, page_index=None, pred=label[None], input_img=image,
+                           label_names=self.model.label_names)
+        return record(result, window, tta)

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError
+from ..inference.tiling_flags import parse_slide_window_flag, parse_tta_flag
 from ..utils.fs import write_text_keeping_backup
 from .runner import builtin_config_path, load_pipeline_config
 
@@ -45,7 +46,8 @@ def parse_threshold(text):
 
 
 # CLI flag -> parser of its text, for every task option; which of them a pipeline takes is its task's business.
-TASK_OPTION_FLAGS = {"target_size": parse_target_size, "threshold": parse_threshold}
+TASK_OPTION_FLAGS = {"target_size": parse_target_size, "threshold": parse_threshold,
+                     "slide_window": parse_slide_window_flag, "tta": parse_tta_flag}
 
 
 def save_pipeline_config(name, save_path=None):

@@ -22,6 +22,7 @@ from .gate import Gate
 from .schemas import (INSTANCE_ENDPOINT, SEMANTIC_ENDPOINT, ErrorResponse, InstanceRequest, InstanceResponse,
                       SemanticRequest, SemanticResponse)
 from .settings import ServingSettings
+from .tiling_fields import tiling_request_options
 from .url_fetch import fetch_url
 
 ENDPOINTS = {"semantic_segmentation": SEMANTIC_ENDPOINT, "instance_segmentation": INSTANCE_ENDPOINT}
@@ -164,7 +165,8 @@ def create_app(service):
 
             def options():
                 size = _check_target_size(request.targetSize, settings.max_image_pixels)
-                return {} if size is None else {"target_size": size}
+                extra = tiling_request_options(request.slideWindow, request.tta)  # issue 19 extension
+                return {**extra, **({} if size is None else {"target_size": size})}
 
             return await answer(raw, request.image, options,
                                 lambda res: wire.semantic_result(res, visualize, settings.jpeg_quality))

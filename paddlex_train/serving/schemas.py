@@ -8,6 +8,8 @@ from typing import List, Literal, Optional, Tuple, Union
 
 from pydantic import BaseModel
 
+from .tiling_fields import SlideWindowField, TTAField
+
 SEMANTIC_ENDPOINT = "/semantic-segmentation"
 INSTANCE_ENDPOINT = "/instance-segmentation"
 
@@ -18,6 +20,8 @@ class SemanticRequest(BaseModel):
     image: str  # base64 of the image file's bytes, or an http(s) URL
     targetSize: Optional[Union[int, Tuple[int, int]]] = None  # noqa: N815 (wire name)
     visualize: Optional[bool] = None
+    slideWindow: Optional[SlideWindowField] = None  # noqa: N815 (extension, issue 19; PaddleX ignores it)
+    tta: Optional[TTAField] = None  # extension, issue 19
 
 
 class SemanticResult(BaseModel):

@@ -2,9 +2,11 @@
 
 inference.yml (read by the predictor; keep this schema):
     Deploy: {model: inference.pdmodel, params: inference.pdiparams, transforms: [val transforms as PaddleSeg
-             dicts], input_shape: [-1, 3, -1, -1] or the fixed shape, output_op: argmax, output_dtype: int32}
+             dicts], input_shape: [-1, 3, -1, -1] or the fixed shape, output_op: argmax, output_dtype: int32,
+             logits_output: 1 (index of the float32 logits output [N, C, H, W]; absent in older exports)}
     Global: {model_name, num_classes, label_names: [...] or null}
-The program takes float32 NCHW (normalised as the transforms say) and returns int32 class ids [N, H, W].
+The program takes float32 NCHW (normalised as the transforms say) and returns int32 class ids [N, H, W] and the
+logits [N, C, H, W].
 """
 import copy
 from pathlib import Path
@@ -19,7 +21,8 @@ FILES = {"pdmodel": "inference.pdmodel", "pdiparams": "inference.pdiparams", "in
 
 
 class ArgmaxNet(paddle.nn.Layer):
-    """Wraps a PaddleSeg model so the program outputs class ids instead of logits."""
+    """Wraps a PaddleSeg model so the program outputs class ids, and the logits as a second output (issue 19:
+    sliding-window and TTA inference average logits; plain prediction copies out the ids only)."""
 
     def __init__(self, model):
         super().__init__()
@@ -27,7 +30,7 @@ class ArgmaxNet(paddle.nn.Layer):
 
     def forward(self, x):
         logit = self.model(x)[0]
-        return paddle.argmax(logit, axis=1, dtype="int32")
+        return paddle.argmax(logit, axis=1, dtype="int32"), logit
 
 
 def export(model, directory, val_transforms, model_name, num_classes, label_names=None, input_shape=None):
@@ -53,7 +56,7 @@ def export(model, directory, val_transforms, model_name, num_classes, label_name
         paddle.jit.save(static, str(tmp / "inference"))
         deploy = {"model": FILES["pdmodel"], "params": FILES["pdiparams"], "transforms": list(val_transforms),
                   "input_shape": [-1 if v is None else v for v in shape], "output_op": "argmax",
-                  "output_dtype": "int32"}
+                  "output_dtype": "int32", "logits_output": 1}  # output 1: float32 logits [N, C, H, W]
         body = {"Deploy": deploy, "Global": {"model_name": model_name, "num_classes": int(num_classes),
                                              "label_names": list(label_names) if label_names else None}}
         (tmp / FILES["inference_config"]).write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")

@@ -46,8 +46,17 @@ class PaddleSegBackend:
         paddle.set_device(_place(job.ctx))
         model, builder, _ = load_model(job)
         dataset = builder.val_dataset
-        cm = confusion_matrix(model, dataset, job.num_classes, dataset.ignore_index, job.log,
-                              job.options.get("log_interval", 0))
+        window, tta = job.options.get("slide_window"), job.options.get("tta")
+        if window or tta:  # issue 19: sliding windows / TTA (slide_eval.py, the predictor's tiling core)
+            from .slide_eval import tiled_confusion_matrix
+
+            job.log(f"[EVAL] slide_window={window.as_dict() if window else None} "
+                    f"tta={tta.as_dict() if tta else None}")
+            cm = tiled_confusion_matrix(model, dataset, job.num_classes, window, tta, dataset.ignore_index,
+                                        job.log, job.options.get("log_interval", 0))
+        else:
+            cm = confusion_matrix(model, dataset, job.num_classes, dataset.ignore_index, job.log,
+                                  job.options.get("log_interval", 0))
         names = class_name_list(dataset_dir, job.num_classes) or [str(i) for i in range(job.num_classes)]
         summary = summarise(cm, names)
         files = write_confusion(cm, names, job.ctx.output)

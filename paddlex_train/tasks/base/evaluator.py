@@ -59,7 +59,16 @@ class BaseEvaluator(WeightsModeRunner):
     section = "Evaluate"
 
     def execute(self):
-        identity, job = self.weights_job({"log_interval": self.config["Evaluate"]["log_interval"]})
+        from ...inference.tiling import describe, parse_slide_window, parse_tta
+
+        section = self.config["Evaluate"]
+        # issue 19: semantic only (the task-option check refuses them for other tasks with one line)
+        self.task.check_predict_options({k: section.get(k) for k in ("slide_window", "tta")}, where="Evaluate.")
+        window = parse_slide_window(section.get("slide_window"), "Evaluate.slide_window")
+        tta = parse_tta(section.get("tta"), "Evaluate.tta")
+        options = {"log_interval": section["log_interval"], "slide_window": window, "tta": tta}
+        identity, job = self.weights_job(options)
         self.logger.info(f"Evaluating {identity.model_name} weights {job.weight_path} on "
                          f"{self.config['Global']['dataset_dir']}")
-        return evaluate_payload(identity, job.weight_path, backend_for(self.task.name).evaluate(job))
+        payload = evaluate_payload(identity, job.weight_path, backend_for(self.task.name).evaluate(job))
+        return {**payload, **describe(window, tta)}  # what was used, so numbers stay comparable

@@ -33,4 +33,4 @@ class PredictModeRunner(ModeRunner):
         entries = predict_and_save(predictor, section["input"], self.output, what="Predict.input",
                                    log=self.logger.info)
         return {"model_dir": str(section["model_dir"]), "output_dir": str(self.output),
-                "num_inputs": len(entries), "results": entries}
+                "num_inputs": len(entries), "options": options, "results": entries}  # options: what was used

@@ -13,5 +13,6 @@ TASK = register_task(TaskSpec(
         "export": f"{_PKG}.exporter:SegExporter",
         "predict": f"{_PKG}.predictor:SegPredictRunner",
     },
-    predict_options=("target_size",),  # -1, int or [w, h]: the inference size (PaddleX's SegPredictor)
+    # target_size: -1, int or [w, h]: the inference size (PaddleX's SegPredictor); slide_window, tta: issue 19
+    predict_options=("target_size", "slide_window", "tta"),
 ))

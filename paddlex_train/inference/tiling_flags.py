@@ -1,0 +1,59 @@
+"""Command-line text of --slide_window and --tta -> the mappings of Predict.slide_window / Predict.tta.
+
+    --slide_window 512,512,384,384     crop w,h then stride w,h (or 512,512: stride = crop, no overlap)
+    --slide_window "{crop_size: [512, 512], stride: [384, 384]}"
+    --tta flip_horizontal,0.75,1.0,1.25  flip_horizontal / flip_vertical words and scale numbers, in any order
+    --tta "{flip_horizontal: true, scales: [0.75, 1.0, 1.25]}"
+"""
+import yaml
+
+from ..errors import ConfigError
+from .tiling import parse_slide_window, parse_tta
+
+SLIDE_HINT = "e.g. --slide_window 512,512,384,384 (crop w,h then stride w,h)"
+TTA_HINT = "e.g. --tta flip_horizontal,0.75,1.0,1.25 (flip_horizontal, flip_vertical and scales)"
+
+
+def _none(text):
+    return text is None or str(text).strip().lower() in ("", "none", "null")
+
+
+def parse_slide_window_flag(text):
+    """`--slide_window` text -> {crop_size, stride} (checked), or None."""
+    if _none(text):
+        return None
+    raw = str(text).strip()
+    if raw.startswith("{"):
+        value = yaml.safe_load(raw)
+    else:
+        try:
+            numbers = [int(v) for v in raw.split(",")]
+        except ValueError:
+            raise ConfigError(f"--slide_window {text} is not a window.", hint=SLIDE_HINT) from None
+        if len(numbers) not in (2, 4):
+            raise ConfigError(f"--slide_window {text} needs 2 or 4 numbers.", hint=SLIDE_HINT)
+        value = {"crop_size": numbers[:2], "stride": numbers[2:] or numbers[:2]}
+    parse_slide_window(value, "--slide_window")
+    return value
+
+
+def parse_tta_flag(text):
+    """`--tta` text -> {flip_horizontal, flip_vertical, scales} (checked), or None."""
+    if _none(text):
+        return None
+    raw = str(text).strip()
+    if raw.startswith("{"):
+        value = yaml.safe_load(raw)
+    else:
+        value = {"flip_horizontal": False, "flip_vertical": False, "scales": []}
+        for token in (t.strip() for t in raw.split(",") if t.strip()):
+            if token in ("flip_horizontal", "flip_vertical"):
+                value[token] = True
+                continue
+            try:
+                value["scales"].append(float(token))
+            except ValueError:
+                raise ConfigError(f"--tta {text}: {token!r} is neither a flip nor a scale.", hint=TTA_HINT) from None
+        value["scales"] = value["scales"] or [1.0]
+    parse_tta(value, "--tta")
+    return value
