@@ -29,6 +29,11 @@ def build_parser():
     p.add_argument("--debug", action="store_true", help="print tracebacks")
     p.add_argument("--download_weights", metavar="MODEL|all",
                    help="pre-fetch a model's pretrained and official weights into the cache (PADDLEX_TRAIN_CACHE)")
+    onnx = p.add_argument_group("ONNX (PaddleX's paddle2onnx command; paddlex_train/onnx_export.py)")
+    onnx.add_argument("--paddle2onnx", action="store_true", help="convert an exported model to ONNX")
+    onnx.add_argument("--paddle_model_dir", help="exported Paddle inference directory to convert")
+    onnx.add_argument("--onnx_model_dir", help="where to write inference.onnx and inference.yml")
+    onnx.add_argument("--opset_version", type=int, help="ONNX opset (default 11)")
     pipe = p.add_argument_group("pipelines (PaddleX-style prediction without a module config)")
     pipe.add_argument("--pipeline", help="pipeline name (semantic_segmentation) or a pipeline .yaml")
     pipe.add_argument("--input", help="image path, directory or http(s) URL")
@@ -108,6 +113,13 @@ def main(argv=None):
             from .official.prefetch import download_command
 
             return download_command(args.download_weights)
+        if args.paddle2onnx:
+            if extra or args.config or args.pipeline:
+                raise ConfigError("--paddle2onnx takes only --paddle_model_dir, --onnx_model_dir and --opset_version.",
+                                  hint="e.g. --paddle2onnx --paddle_model_dir DIR --onnx_model_dir OUT")
+            from .onnx_export import paddle2onnx_command
+
+            return paddle2onnx_command(args)
         if args.pipeline or args.get_pipeline_config:
             if args.pipeline and args.save_path:
                 mode, output = "predict", args.save_path

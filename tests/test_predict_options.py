@@ -137,16 +137,18 @@ def test_create_pipeline_config_takes_precedence_over_the_yaml(seg_model, image)
     assert named.batch_size == 3  # keyword arguments override both
 
 
-def test_use_hpip_says_no_fast_engine_is_there_yet(seg_model, caplog):
+def test_use_hpip_without_an_onnx_model_says_so_and_uses_paddle(seg_model, caplog):
     from paddlex_train import create_pipeline
     from paddlex_train.inference.engines import choose_engine
+    from paddlex_train.inference.model_config import read_inference_dir
 
     said = []
-    assert choose_engine(True, warn=said.append) == "paddle" and "ONNX Runtime" in said[0]
-    assert choose_engine(False, warn=said.append) == "paddle" and len(said) == 1
+    model = read_inference_dir(seg_model)
+    assert choose_engine(True, warn=said.append, model=model) == "paddle" and "ONNX Runtime" in said[0]
+    assert choose_engine(False, warn=said.append, model=model) == "paddle" and len(said) == 1
     caplog.set_level(logging.WARNING)
     pipe = create_pipeline("semantic_segmentation", device="cpu", use_hpip=True, model_dir=str(seg_model))
-    assert pipe.engine == "paddle" and "no high-performance inference engine" in caplog.text
+    assert pipe.engine == "paddle" and "needs an inference.onnx" in caplog.text
 
 
 def test_predictors_declare_the_same_options_as_their_tasks():

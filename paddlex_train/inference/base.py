@@ -46,7 +46,7 @@ def pick_device(device):
     return resolve_device(parse_device(device), compiled_with, get_logger().warning)
 
 
-def create_predictor(model_dir, model_name=None, device=None, what="model_dir", **kwargs):
+def create_predictor(model_dir, model_name=None, device=None, what="model_dir", use_hpip=False, **kwargs):
     """Build the predictor for an exported model directory.
 
     Args:
@@ -54,9 +54,13 @@ def create_predictor(model_dir, model_name=None, device=None, what="model_dir", 
         model_name: the expected model name (a mismatch with inference.yml is logged, not fatal).
         device: device string such as 'cpu' or 'gpu:0' (None = best available).
         what: how model_dir was given, for messages.
+        use_hpip: run on onnxruntime when the directory holds inference.onnx (inference.engines).
         **kwargs: predictor options (batch_size, target_size, ...).
     """
+    from .engines import choose_engine
+
     model = read_inference_dir(model_dir, what=what)
+    model.engine = choose_engine(use_hpip, model=model)  # read by BasePredictor through engines.build_engine
     if model_name and model.model_name and model_name != model.model_name:
         get_logger().warning(f"{what} holds a {model.model_name} model, not {model_name}; using it as exported.")
     task = task_of(model)
@@ -82,12 +86,12 @@ class BasePredictor:
     task_options = ()
 
     def __init__(self, model, device, batch_size=1):
-        from .engine import StaticEngine
+        from .engines import build_engine
 
         self.model = model
         self.device = device
         self.batch_size = int(batch_size)
-        self.engine = StaticEngine(model.model_file, model.params_file, device)
+        self.engine = build_engine(model, device)  # Paddle Inference or onnxruntime (inference.engines)
 
     @classmethod
     def check_options(cls, task, options):

@@ -15,7 +15,8 @@ _GET_MODEL_HINT = ("train one (python main.py -c {cfg} -o Global.mode=train ...)
                    "(e.g. output/best_model/inference)")
 
 
-def load_model(model_name=None, model_dir=None, device=None, where="model_dir", batch_size=1, **options):
+def load_model(model_name=None, model_dir=None, device=None, where="model_dir", batch_size=1, use_hpip=False,
+               **options):
     """Build the predictor of a catalogued model or an exported directory.
 
     Args:
@@ -25,6 +26,7 @@ def load_model(model_name=None, model_dir=None, device=None, where="model_dir", 
         device: "cpu", "gpu", "gpu:0", ... (None = GPU when Paddle has CUDA, else CPU).
         where: how model_dir was given, for messages.
         batch_size: default images per inference call.
+        use_hpip: run on onnxruntime when model_dir holds inference.onnx (inference.engines).
         **options: the task's predictor options (target_size, threshold).
     """
     if model_dir is None and model_name is not None and Path(str(model_name)).is_dir():
@@ -35,7 +37,7 @@ def load_model(model_name=None, model_dir=None, device=None, where="model_dir", 
     if model_dir is None:
         model_dir = _official_model_dir(model_name, device, where)
     return create_predictor(model_dir, model_name=model_name, device=device, what=where,
-                            batch_size=batch_size, **options)
+                            batch_size=batch_size, use_hpip=use_hpip, **options)
 
 
 def _official_model_dir(model_name, device, where):

@@ -86,7 +86,9 @@ def read_inference_dir(model_dir, what="Predict.model_dir"):
     deploy = raw.get("Deploy") or {}
     model_file = model_dir / str(deploy.get("model", "inference.pdmodel"))
     params_file = model_dir / str(deploy.get("params", "inference.pdiparams"))
-    for path, kind in ((model_file, "program"), (params_file, "weights")):
+    # An ONNX export (main.py --paddle2onnx) holds inference.onnx instead of the Paddle files (inference.engines).
+    onnx_only = not model_file.is_file() and (model_dir / "inference.onnx").is_file()
+    for path, kind in (() if onnx_only else ((model_file, "program"), (params_file, "weights"))):
         if not path.is_file():
             raise PxtError(f"{yml} names the {kind} file {path.name}, but {path} does not exist.",
                            hint="re-export the model into this directory (Global.mode=export)")

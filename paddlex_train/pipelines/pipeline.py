@@ -26,9 +26,10 @@ class Pipeline:
         self.batch_size = int(sub.get("batch_size") or 1)
         options = {k: sub[k] for k in self.spec.options if sub.get(k) is not None}
         self.model = load_model(sub.get("model_name"), model_dir=sub.get("model_dir"), device=device,
-                                batch_size=self.batch_size,
+                                batch_size=self.batch_size, use_hpip=use_hpip,
                                 where=f"SubModules.{self.spec.submodule}.model_dir in {self.source}, or --model_dir",
                                 **options)
+        self.engine = self.model.model.engine  # what the loaded directory runs on (inference.engines)
 
     def predict(self, input, **options):  # noqa: A002 (PaddleX's argument name)
         """Yield one result per input image; `options` (e.g. target_size) override the YAML for this call."""
