@@ -4,8 +4,12 @@ from .tasks import TASKS
 
 
 def run(config):
-    """Run the mode of `config` and write `<output>/<mode>_result.json`; returns (payload, result_path)."""
+    """Run the mode of `config` and write `<output>/<mode>_result.json`; returns (payload, result_path).
+
+    The result goes to the runner's RunContext output: Global.output, except on the non-zero ranks of a
+    multi-process training, whose side folder keeps them away from rank 0's train_result.json.
+    """
     task = TASKS.get(config.module)
-    runner_cls = task.runner_class(config.mode, config.model)
-    payload = runner_cls(config, task).run() or {}
-    return payload, write_success(config.output, config.mode, payload)
+    runner = task.runner_class(config.mode, config.model)(config, task)
+    payload = runner.run() or {}
+    return payload, write_success(runner.output, config.mode, payload)
