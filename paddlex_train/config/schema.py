@@ -76,6 +76,9 @@ def _target_size(v):
 
 
 STR, INT, FLOAT, BOOL, LIST = (str,), (int,), (float, int), (bool,), (list,)
+
+# PaddleX's hidden training keys (issue 17): checks and their reasons live in training/train_keys.py
+from ..training.train_keys import AMP_DOC, check_amp_level, check_dist_ips, check_export_with_pir  # noqa: E402
 DICT = (dict,)
 
 
@@ -103,6 +106,8 @@ SCHEMA = {
         "dataset_dir": Key(STR, None, nullable=True, doc="data set root"),
         "device": Key(STR, "gpu:0", doc="cpu, gpu, gpu:0, gpu:0,1 (also xpu/npu/mlu:N; cpu:0,1 = 2 CPU processes)"),
         "output": Key(STR, "output", doc="directory for every artefact of the run"),
+        "export_with_pir": Key(BOOL, False, check=check_export_with_pir,
+                               doc="PaddleX key: export PIR (Paddle 3) programs; refused on paddle 2.6"),
     },
     "CheckDataset": {
         "convert": {
@@ -132,6 +137,14 @@ SCHEMA = {
         "seed": Key(INT, 42, doc="random seed"),
         "input_shape": Key(LIST, None, nullable=True, check=_shape,
                            doc=f"training (and evaluation) input size: {SHAPE_DOC}; null = the model's own"),
+        "amp": Key(STR, "OFF", check=check_amp_level, doc=AMP_DOC),
+        "dy2st": Key(BOOL, False, doc="train through paddle.jit.to_static (semantic models; else a clear error)"),
+        "dist_ips": Key(STR, None, nullable=True, check=check_dist_ips,
+                        doc="machines of a multi-machine run, e.g. 10.0.0.1,10.0.0.2 (paddle launch --ips)"),
+        "uniform_output_enabled": Key(BOOL, True, doc="export inference/ beside every checkpoint (false: "
+                                                      "best_model/inference only)"),
+        "basic_config_path": Key(STR, None, nullable=True,
+                                 doc="your own PaddleSeg/PaddleDetection model config replacing the shipped one"),
     },
     "Evaluate": {
         "weight_path": Key(STR, None, nullable=True, doc="weights to evaluate"),
@@ -144,6 +157,11 @@ SCHEMA = {
         "weight_path": Key(STR, None, nullable=True, doc="weights to export (URL or local)"),
         "input_shape": Key(LIST, None, nullable=True, check=_shape,
                            doc=f"fixed export input size: {SHAPE_DOC}; null = dynamic (semantic) or Train's"),
+        "format": Key(STR, "paddle", check=lambda v: None if v in ("paddle", "onnx", "both") else
+                      "must be paddle, onnx or both",
+                      doc="paddle (inference.pdmodel), onnx (inference.onnx via paddle2onnx) or both"),
+        "parity_images": Key(INT, 8, check=_non_negative,
+                             doc="images the export's parity check runs (dygraph vs exported); 0 = skip"),
     },
     "Predict": {
         "batch_size": Key(INT, 1, check=_positive, doc="images per inference call"),

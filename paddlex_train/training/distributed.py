@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..device import VISIBLE_DEVICES_ENV
 from ..errors import BackendError
+from . import multinode
 
 WORKER_ENV = "PADDLEX_TRAIN_WORKER"
 LOG_DIR_NAME = "distributed_train_logs"
@@ -32,6 +33,12 @@ def is_worker():
     return os.environ.get(WORKER_ENV) == "1"
 
 
+def already_launched():
+    """True inside any paddle.distributed.launch worker: ours (WORKER_ENV) or one the user started
+    (`python -m paddle.distributed.launch --master ... main.py ...`, training/multinode.py); never relaunch then."""
+    return is_worker() or multinode.started_by_launcher()
+
+
 def restrict_to_single_device(device, environ=None):
     """For one accelerator id (`gpu:3`), hide the others as PaddleX does (CUDA_VISIBLE_DEVICES=3, or the XPU/NPU/
     MLU variable), before paddle initialises the device runtime. A variable the user already set is respected.
@@ -41,7 +48,7 @@ def restrict_to_single_device(device, environ=None):
     """
     environ = os.environ if environ is None else environ
     name = VISIBLE_DEVICES_ENV.get(device.type)
-    if not name or len(device.ids) != 1 or is_worker() or name in environ:
+    if not name or len(device.ids) != 1 or already_launched() or name in environ:
         return False
     environ[name] = str(device.ids[0])
     return True
@@ -60,7 +67,13 @@ def local_place(device, environ=None):
     return device.paddle_place()
 
 
-def launch_command(device, output, argv=None, python=None):
+def log_dir(output, node=None):
+    """Where the launcher writes worker logs: <output>/distributed_train_logs, per machine (node<i>) when several
+    machines may share one output directory."""
+    return Path(output) / LOG_DIR_NAME / (f"node{node}" if node else "")
+
+
+def launch_command(device, output, argv=None, python=None, ips=None, node=None):
     """The command that restarts this program on every device of `device`.
 
     Args:
@@ -68,28 +81,29 @@ def launch_command(device, output, argv=None, python=None):
         output: the run's output directory (the launcher's logs go to <output>/distributed_train_logs).
         argv: the program and its arguments (default: sys.argv).
         python: interpreter (default: sys.executable).
+        ips: Train.dist_ips as a list (multi-machine: `--ips`), or None.
+        node: this machine's index in `ips` (its logs go to distributed_train_logs/node<i>).
     """
     argv = list(sys.argv if argv is None else argv)
-    ids = ",".join(str(i) for i in device.ids)
-    where = ["--nproc_per_node", str(len(device.ids))] if device.type == "cpu" else ["--devices", ids]
-    return [python or sys.executable, "-m", "paddle.distributed.launch", *where,
-            "--log_dir", str(Path(output) / LOG_DIR_NAME), *argv]
+    return [python or sys.executable, "-m", "paddle.distributed.launch", *multinode.launch_args(device, ips),
+            "--log_dir", str(log_dir(output, node)), *argv]
 
 
-def relaunch(device, output, log):
+def relaunch(device, output, log, ips=None, node=None):
     """Run the training again under paddle.distributed.launch and wait for it.
 
     Raises:
         BackendError: when a worker fails; the message points at the worker logs.
     """
-    cmd = launch_command(device, output)
-    log("Launching %d training processes: %s" % (len(device.ids), " ".join(cmd)))
+    cmd = launch_command(device, output, ips=ips, node=node)
+    log("Launching %d training processes%s: %s" % (device.num_processes, f" on machine {node + 1} of {len(ips)}"
+                                                   if ips else "", " ".join(cmd)))
     env = dict(os.environ, **{WORKER_ENV: "1"})
     if device.type == "cpu":
         env.pop("CUDA_VISIBLE_DEVICES", None)
     code = subprocess.call(cmd, env=env)
     if code != 0:
-        logs = Path(output) / LOG_DIR_NAME
+        logs = log_dir(output, node)
         tail = ""
         for worker_log in sorted(logs.glob("workerlog.*")):
             lines = worker_log.read_text(encoding="utf-8", errors="replace").strip().splitlines()

@@ -20,11 +20,12 @@ from pathlib import Path
 
 from ...backends.base import backend_for
 from ...log import add_file_handler, remove_handler
-from ...training import distributed
+from ...training import distributed, multinode
 from ...training.checkpoint import CheckpointKeeper, TrainResultBook, copy_dir_files
 from ...training.history import History
 from ...training.progress import StepLogger, Tee
 from ...training.vdl import ScalarWriter
+from ...training.train_keys import check_train_keys
 from ...training.weights import prefetch_pretrained
 from ...utils.fs import require_dataset_dir
 from .checkpoint import (RESUME_HINT, WEIGHTS_FILE, Identity, check_fit, read_resume_point, save_best,
@@ -71,8 +72,15 @@ class BaseTrainer(ModeRunner):
         # a pretrained URL is fetched here, before any work and before a relaunch: offline stops now with one line,
         # and the ranks find the file in the cache instead of each downloading it
         prefetch_pretrained(self.config["Train"], self.config.model)
-        if self.device.is_distributed and not distributed.is_worker():
-            distributed.relaunch(self.device, self.output, self.logger.info)
+        check_train_keys(self.config["Train"], self.device, self.task.name, self.config.model)  # issue 17 keys
+        ips = multinode.parse_ips(self.config["Train"].get("dist_ips"))
+        if (self.device.is_distributed or ips) and not distributed.already_launched():
+            node = multinode.check_this_machine(ips) if ips else None
+            distributed.relaunch(self.device, self.output, self.logger.info, ips, node)
+            if node:  # global rank 0 runs on the first machine: results and checkpoints are there
+                self.ctx = self.ctx.for_rank(node, distributed.log_dir(self.output, node))
+                return {"note": f"this machine ({ips[node]}) trained ranks of a {len(ips)}-machine run; results "
+                                f"and checkpoints are in Global.output on {ips[0]}"}
             body = json.loads((self.output / "train_result.json").read_text(encoding="utf-8"))
             body.pop("done_flag", None)
             return body
