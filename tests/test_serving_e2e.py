@@ -3,11 +3,12 @@
 Semantic: a randomly initialised PP-LiteSeg-T exported by main.py (no training). Covers the PaddleX docs client,
 field sets/types/sizes, answers equal to in-process create_model().predict, every bad input -> 4xx over HTTP,
 URL inputs (refused by default, allowed with --allow-private-urls, stalled/oversize stopped), overload -> 503,
-SIGTERM with a request in flight, start-up failures, and --workers 2.
+SIGTERM with a request in flight, start-up failures, --workers 2, and the smoke command `make demo` runs.
 """
 import base64
 import http.server
 import json
+import subprocess
 import sys
 import threading
 import time
@@ -238,3 +239,11 @@ def test_two_workers_share_the_port(seg_model, image_file, tmp_path):
         assert server.post(SEM, {"image": _b64(image_file), "visualize": False}).status_code == 200
     finally:
         assert server.stop() == 0, server.log()
+
+
+def test_smoke_command_for_make_demo(seg_model):
+    proc = subprocess.run([sys.executable, "-m", "paddlex_train.serving.smoke", "--pipeline", "semantic_segmentation",
+                           "--model_dir", str(seg_model)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Serving smoke: POST /semantic-segmentation -> labelMap 256x256" in proc.stdout
+    assert "Server stopped (exit code 0)" in proc.stdout
