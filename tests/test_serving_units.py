@@ -289,3 +289,44 @@ def test_serve_command_line():
     assert "--port=70000" in one_error_line(run_main("--serve", "--pipeline", "semantic_segmentation",
                                                      "--port", "70000"), 2)
     assert "Unknown pipeline" in one_error_line(run_main("--serve", "--pipeline", "panoptic"), 2)
+
+
+def _asgi_call(app, chunks, delay=0.0, headers=()):
+    """Run one POST through an ASGI app with the body in `chunks`; returns (status, body bytes, bytes read)."""
+    import asyncio
+
+    sent, read = [], [0]
+
+    async def receive():
+        await asyncio.sleep(delay)
+        if not chunks:
+            return {"type": "http.disconnect"}
+        chunk = chunks.pop(0)
+        read[0] += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/semantic-segmentation", "headers": list(headers),
+             "query_string": b"", "http_version": "1.1", "scheme": "http", "root_path": "",
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 2)}
+    asyncio.run(app(scope, receive, send))
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"), read[0]
+
+
+def test_body_limit_chunked_slow_and_drained():
+    from paddlex_train.serving.body_limit import BodyLimit
+
+    async def app(scope, receive, send):
+        raise AssertionError("the app must not be reached")
+
+    limit = BodyLimit(app, max_bytes=1000, timeout=0.5)
+    status, body, read = _asgi_call(limit, [b"x" * 600] * 4)  # chunked (no Content-Length), over the cap
+    assert status == 413 and json.loads(body)["errorCode"] == 413
+    assert read == 2400  # the rest was drained, so the client reads the 413 instead of a connection reset
+    status, body, _ = _asgi_call(limit, [b"x"] * 10, delay=0.1)  # 1 byte per 0.1 s: too slow
+    assert status == 408 and "Serving.request_timeout" in json.loads(body)["errorMsg"]
+    status, _, read = _asgi_call(limit, [b"x" * 500] * 4, headers=[(b"content-length", b"2000")])
+    assert status == 413 and read == 2000
