@@ -97,6 +97,7 @@ def test_semantic_server(seg_server, seg_model, image_file, image_server, tmp_pa
     server = seg_server
     ready = requests.get(server.url + "/ready", timeout=10).json()["result"]
     assert ready["modelName"] == "PP-LiteSeg-T" and ready["device"] == "cpu" and ready["endpoint"] == SEM
+    assert ready["numClasses"] == 3 and ready["pipeline"] == "semantic_segmentation"
     # The PaddleX pipeline docs' client, as written (with our port).
     API_URL = server.url + SEM  # noqa: N806
     image_path, output_image_path = str(image_file), str(tmp_path / "out.jpg")

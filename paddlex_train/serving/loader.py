@@ -2,7 +2,8 @@
 
 Only public names are used: `create_pipeline(...)`, the pipeline's `.predict`, and, for the readiness answer, the
 public attributes `pipeline.name`, `pipeline.model` (the predictor) with its `.model_name`, `.device` and the
-exported model's `.model.label_names` / `.model.model_dir` (read with getattr: missing ones are reported as null).
+exported model's `.model.label_names` / `.model.model_dir` / `.model.raw` (inference.yml; read with getattr:
+missing ones are reported as null).
 """
 from pathlib import Path
 
@@ -31,9 +32,11 @@ def describe(pipeline, device):
     exported = getattr(predictor, "model", None)
     names = getattr(exported, "label_names", None) or getattr(predictor, "labels", None)
     model_dir = getattr(exported, "model_dir", None)
+    raw = getattr(exported, "raw", None)
+    count = len(names) if names else ((raw.get("Global") or {}).get("num_classes") if isinstance(raw, dict) else None)
     return {"pipeline": getattr(pipeline, "name", None), "modelName": getattr(predictor, "model_name", None),
             "modelDir": str(model_dir) if model_dir is not None else None,
-            "classes": list(names) if names else None,
+            "classes": list(names) if names else None, "numClasses": count,
             "device": str(getattr(predictor, "device", None) or device or "default")}
 
 
