@@ -11,9 +11,9 @@ How a class map is made (`infer_labels`):
   every variant's logits are flipped back, resized back to the window and summed.
 - Overlapping windows' logits are summed too. The class is the argmax of the sum, which is the argmax of the
   average (a per-pixel positive factor does not change the argmax), so no division is needed.
-- Memory: window rows are processed top to bottom and the logit sums are kept only for the rows of the current
-  window row (classes x crop height x image width floats). Rows that no later window touches are turned into
-  class ids at once, so full-image logits are never held.
+- Memory: windows are processed row by row, left to right. A pixel becomes a class id as soon as no later window
+  covers it; what is kept is the current window's columns (classes x crop) plus, across the width, only the rows
+  the next window row overlaps (classes x (crop height - stride) x image width). Full-image logits are never held.
 """
 import math
 from dataclasses import dataclass
@@ -210,19 +210,24 @@ def infer_labels(height, width, read_crop, run_logits, window=None, tta=None, pa
     crop_h, crop_w = min(crop_h, height), min(crop_w, width)
     ys, xs = window_starts(height, crop_h, stride_h), window_starts(width, crop_w, stride_w)
     labels = np.empty((height, width), np.int32)
-    band = None  # logit sums of rows [y0, y0 + crop_h), all columns
+    carry = None  # sums that earlier window rows left for rows [y0, y0 + carry.shape[1]), all columns
     for i, y0 in enumerate(ys):
-        for x0 in xs:
+        done = (ys[i + 1] if i + 1 < len(ys) else height) - y0  # rows no later window row touches
+        strip, next_carry = None, None  # strip: sums of this row's open columns [x0, x0 + crop_w)
+        for j, x0 in enumerate(xs):
             logit = window_logits(read_crop(y0, y0 + crop_h, x0, x0 + crop_w), run_logits, tta, pad_to)
-            if band is None:
-                band = np.zeros((logit.shape[0], crop_h, width), np.float32)
-            band[:, :, x0:x0 + crop_w] += logit
-        done = (ys[i + 1] if i + 1 < len(ys) else height) - y0  # rows no later window touches
-        labels[y0:y0 + done] = band[:, :done].argmax(axis=0)
-        keep = crop_h - done
-        if keep > 0:
-            band[:, :keep] = band[:, done:]  # numpy copies overlapping slices correctly
-        band[:, max(keep, 0):] = 0
+            if strip is None:
+                strip = np.zeros(logit.shape, np.float32)
+                next_carry = np.zeros((logit.shape[0], crop_h - done, width), np.float32)
+            strip += logit
+            cols = (xs[j + 1] if j + 1 < len(xs) else width) - x0  # columns no later window of the row touches
+            if carry is not None:  # what earlier rows summed for these rows and columns
+                strip[:, :carry.shape[1], :cols] += carry[:, :, x0:x0 + cols]
+            labels[y0:y0 + done, x0:x0 + cols] = strip[:, :done, :cols].argmax(axis=0)
+            next_carry[:, :, x0:x0 + cols] = strip[:, done:, :cols]
+            strip[:, :, :crop_w - cols] = strip[:, :, cols:]  # shift to the next window (overlap-safe copy)
+            strip[:, :, crop_w - cols:] = 0
+        carry = next_carry
     return labels
 
 
