@@ -174,3 +174,20 @@ def test_pipeline_cli_flags(logits_dir, module_tmp, image):
 def test_cli_mistakes(args, message, tmp_path):
     proc = run_main(*args, "--input", tmp_path / "x.png", "--device", "cpu")
     assert one_error_line(proc, 2) == message
+
+
+def test_pipeline_yaml_and_create_pipeline_take_the_options(logits_dir, module_tmp, image):
+    from paddlex_train import create_pipeline
+    from paddlex_train.pipelines.runner import builtin_config_path
+
+    shipped = yaml.safe_load(builtin_config_path("semantic_segmentation").read_text())
+    sub = shipped["SubModules"]["SemanticSegmentation"]
+    assert sub["slide_window"] is None and sub["tta"] is None  # off by default, but there to edit
+    sub.update(model_dir=str(logits_dir), slide_window={"crop_size": [32, 32], "stride": [24, 24]})
+    path = module_tmp("pipe") / "seg.yaml"
+    path.write_text(yaml.safe_dump(shipped))
+    (res,) = create_pipeline(str(path), device="cpu").predict(image[:, :, ::-1].copy())
+    assert res["slide_window"] == {"crop_size": [32, 32], "stride": [24, 24]} and res["tta"] is None
+    (res,) = create_pipeline("semantic_segmentation", device="cpu", model_dir=str(logits_dir),
+                             tta={"flip_vertical": True}).predict(image[:, :, ::-1].copy())
+    assert res["tta"] == {"flip_horizontal": False, "flip_vertical": True, "scales": [1.0]}
