@@ -46,6 +46,8 @@ def build_engine(model, device, engine=None):
     """The engine object that runs InferenceModel `model` on parsed `device` (`engine`: a choose_engine name;
     None = the model's own choice, set by create_predictor, else choose_engine's default)."""
     name = engine or getattr(model, "engine", None) or choose_engine(False, model=model)
+    if not isinstance(name, str):  # a ready engine object (the dynamic-graph reference of tasks/base/parity.py)
+        return name
     if name == ONNX_ENGINE:
         from .onnx_engine import OnnxEngine
 

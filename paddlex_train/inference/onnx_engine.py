@@ -68,11 +68,12 @@ class OnnxEngine:
         self.input_names = [i.name for i in self._session.get_inputs()]
         self.output_names = [o.name for o in self._session.get_outputs()]
 
-    def run(self, inputs):
+    def run(self, inputs, outputs=None):
         """Run the model.
 
         Args:
             inputs: list of numpy arrays in the model's input order, or a dict name -> array.
+            outputs: indices of the outputs to compute and return (None = all), as StaticEngine.run takes them.
 
         Returns:
             list of numpy arrays, one per model output (the Paddle program's output order).
@@ -84,7 +85,8 @@ class OnnxEngine:
             inputs = dict(zip(self.input_names, inputs))
         feed = {name: np.ascontiguousarray(inputs[name]) for name in self.input_names}
         try:
-            return list(self._session.run(self.output_names, feed))
+            names = self.output_names if outputs is None else [self.output_names[i] for i in outputs]
+            return list(self._session.run(names, feed))
         except Exception as e:  # noqa: BLE001
             raise BackendError(f"onnxruntime failed on {self.model_file}: {_first_line(e)}",
                                hint="check the input size against the model's input_shape") from None

@@ -31,4 +31,6 @@ class BaseExporter(WeightsModeRunner):
                       files={role: moved.get(os.path.basename(str(p)), p) for role, p in out.files.items()})
         shape = out.input_shape or "dynamic"
         self.logger.info(f"Exported {identity.model_name} to {self.output} (input shape {shape})")
-        return export_payload(identity, job.weight_path, out)
+        from .export_formats import finish_export  # issue 18: Export.format (ONNX) and the parity report
+
+        return finish_export(self, job, out, export_payload(identity, job.weight_path, out))

@@ -1,0 +1,112 @@
+"""The figures of a parity report: how far two predictors' results on the same images are apart.
+
+Semantic: the share of pixels with the same class id, and the mIoU delta (mIoU against the ground truth when the
+images have labels, else the candidate's mIoU against the reference's labels, whose own mIoU is then 1).
+Instance: the rule of shared/tools/compare_instance_reference.py: every reference instance (score >= MIN_SCORE)
+must find its own candidate instance (maximum matching) with the same class, score within 2e-3 + 1 %, box corners
+within 2 px and mask IoU >= 0.9 (masks under 30 px: areas within 30 px).
+"""
+import numpy as np
+
+SEMANTIC_MIN_AGREEMENT = 0.999   # share of pixels (issue 18 acceptance: >= 99.9 %)
+INSTANCE_MIN_MATCHED = 0.95      # share of reference instances matched (compare_instance_reference.py)
+MIN_SCORE = 0.05                 # reference instances below this score are not required to match: the candidate
+                                 # runs at threshold 0, so a score near the cut cannot drop an instance
+SCORE_TOL, SCORE_REL, BOX_TOL, MASK_IOU, SMALL_MASK = 2e-3, 0.01, 2.0, 0.9, 30
+
+
+def _miou(pred, truth, num_classes, ignore=255):
+    """Mean IoU over the classes present in `truth` or `pred` (ignore pixels left out)."""
+    keep = truth != ignore
+    p, t = pred[keep].astype(np.int64), truth[keep].astype(np.int64)
+    n = max(num_classes, int(max(p.max(initial=0), t.max(initial=0))) + 1)
+    cm = np.bincount(t * n + p, minlength=n * n).reshape(n, n)
+    inter = np.diag(cm)
+    union = cm.sum(0) + cm.sum(1) - inter
+    present = union > 0
+    return float((inter[present] / union[present]).mean()) if present.any() else 1.0
+
+
+def compare_semantic(reference, candidate, truths=None, num_classes=0):
+    """Figures for lists of (H, W) class-id maps; `truths` (same sizes, or None) are the ground-truth labels."""
+    same = sum(int((r == c).sum()) for r, c in zip(reference, candidate))
+    total = sum(r.size for r in reference) or 1
+    agreement = same / total
+    flat = lambda maps: np.concatenate([m.reshape(-1) for m in maps]) if maps else np.zeros(0, np.int32)  # noqa
+    ref, cand = flat(reference), flat(candidate)
+    if truths is not None and all(t is not None for t in truths):
+        truth = flat(truths)
+        delta, against = _miou(ref, truth, num_classes) - _miou(cand, truth, num_classes), "ground truth"
+    else:
+        delta, against = 1.0 - _miou(cand, ref, num_classes), "reference labels"
+    return {"pixel_agreement": round(agreement, 6), "miou_delta": round(delta, 6), "miou_against": against,
+            "pixels": int(total), "tolerance": {"pixel_agreement_min": SEMANTIC_MIN_AGREEMENT},
+            "passed": agreement >= SEMANTIC_MIN_AGREEMENT}
+
+
+def _feasible(r, p):
+    """Whether candidate p may stand for reference instance r; returns (ok, box offset, mask iou)."""
+    if p["cls"] != r["cls"] or abs(p["score"] - r["score"]) > SCORE_TOL + SCORE_REL * r["score"]:
+        return False, None, None
+    offset = float(np.abs(p["box"] - r["box"]).max())
+    if offset > BOX_TOL:
+        return False, offset, None
+    if p["mask"].shape != r["mask"].shape:
+        return False, offset, 0.0
+    union = int(np.logical_or(p["mask"], r["mask"]).sum())
+    if union < SMALL_MASK:
+        return abs(int(p["mask"].sum()) - int(r["mask"].sum())) <= SMALL_MASK, offset, 1.0
+    iou = float(np.logical_and(p["mask"], r["mask"]).sum() / union)
+    return iou >= MASK_IOU, offset, iou
+
+
+def _instances(result, min_score):
+    boxes, masks = result["boxes"], result["masks"]
+    return [{"cls": int(b["cls_id"]), "score": float(b["score"]), "box": np.asarray(b["coordinate"], float),
+             "mask": np.asarray(masks[i], bool)} for i, b in enumerate(boxes) if float(b["score"]) >= min_score]
+
+
+def match_image(reference, candidate):
+    """(reference count, matched, [box offsets of matched pairs], [mask IoUs of matched pairs]) for one image;
+    reference and candidate are {boxes: [{cls_id, score, coordinate}], masks: (N, H, W)}."""
+    refs, preds = _instances(reference, MIN_SCORE), _instances(candidate, 0.0)
+    pairs = {}
+    edges = []
+    for i, r in enumerate(refs):
+        row = []
+        for j, p in enumerate(preds):
+            ok, offset, iou = _feasible(r, p)
+            if ok:
+                row.append(j)
+                pairs[i, j] = (offset, iou)
+        edges.append(row)
+    owner = {}  # candidate index -> reference index: a maximum matching (greedy fails on ties)
+
+    def augment(i, seen):
+        for j in edges[i]:
+            if j not in seen:
+                seen.add(j)
+                if j not in owner or augment(owner[j], seen):
+                    owner[j] = i
+                    return True
+        return False
+
+    matched = sum(augment(i, set()) for i in range(len(refs)))
+    figures = [pairs[i, j] for j, i in owner.items()]
+    return len(refs), matched, [f[0] for f in figures], [f[1] for f in figures]
+
+
+def compare_instance(reference, candidate):
+    """Figures for lists of per-image instance results (see match_image)."""
+    total = matched = 0
+    offsets, ious = [], []
+    for r, c in zip(reference, candidate):
+        n, m, off, iou = match_image(r, c)
+        total, matched, offsets, ious = total + n, matched + m, offsets + off, ious + iou
+    share = matched / total if total else 1.0
+    return {"reference_instances": total, "matched_instances": matched, "matched_share": round(share, 6),
+            "max_box_offset": round(max(offsets), 4) if offsets else 0.0,
+            "min_mask_iou": round(min(ious), 6) if ious else 1.0,
+            "tolerance": {"matched_share_min": INSTANCE_MIN_MATCHED, "box_offset_max": BOX_TOL,
+                          "mask_iou_min": MASK_IOU, "reference_score_min": MIN_SCORE},
+            "passed": share >= INSTANCE_MIN_MATCHED}
