@@ -54,8 +54,44 @@ def check_this_machine(ips, environ=None):
     return ips.index(here)
 
 
+def hosts_rank0(dist_ips, environ=None):
+    """False on a machine that is not the first of Train.dist_ips (it must not write the run's files)."""
+    ips = parse_ips(dist_ips)
+    return not ips or node_ip(environ) == ips[0]
+
+
 def launch_args(device, ips):
     """The launcher arguments that place this machine's processes: --ips (multi-machine) and the devices."""
     where = ["--nproc_per_node", str(device.num_processes)] if device.type == "cpu" else \
         ["--devices", ",".join(str(i) for i in device.ids) or "0"]
     return (["--ips", ",".join(ips)] if ips else []) + where
+
+
+DIGEST_ENV = "PADDLEX_TRAIN_PARAM_DIGEST_DIR"
+
+
+def param_digest_writer(rank, environ=None):
+    """Test hook: when PADDLEX_TRAIN_PARAM_DIGEST_DIR is set, a callable(unit, session) that appends
+    `<unit> <sha1 of every trainable parameter>` to <dir>/rank<rank>.txt after each unit, so a test can see that all ranks
+    hold identical weights after every step; otherwise a no-op."""
+    environ = os.environ if environ is None else environ
+    folder = environ.get(DIGEST_ENV)
+    if not folder:
+        return lambda unit, session: None
+
+    def write(unit, session):
+        import hashlib
+
+        model = getattr(session, "model", None) or session.trainer.model
+        h = hashlib.sha1()
+        # trainable parameters only: BatchNorm running statistics (paddle parameters with stop_gradient) are
+        # per rank, as each rank normalises its own batches
+        for name, value in sorted(model.named_parameters()):
+            if value.stop_gradient:
+                continue
+            h.update(name.encode())
+            h.update(value.numpy().tobytes())
+        with open(os.path.join(folder, f"rank{rank}.txt"), "a", encoding="utf-8") as f:
+            f.write(f"{unit} {h.hexdigest()}\n")
+
+    return write

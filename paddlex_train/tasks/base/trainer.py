@@ -55,7 +55,7 @@ class BaseTrainer(ModeRunner):
         return super().run()
 
     def dump_config(self):
-        if distributed.rank() == 0:
+        if distributed.rank() == 0 and multinode.hosts_rank0(self.config["Train"].get("dist_ips")):
             super().dump_config()
 
     # Paths that must exist under Global.dataset_dir before training starts (checked before any relaunch).
@@ -149,6 +149,7 @@ class BaseTrainer(ModeRunner):
             vdl.add("Train/loss", loss, at)
             vdl.add("Train/lr", step.lr, at)
 
+        digest = multinode.param_digest_writer(distributed.rank())  # test hook (no-op unless its env var is set)
         steps = StepLogger(s.total, s.unit_name, log, train["log_interval"], getattr(s, "divergence_hint", None),
                            on_flush=record, emit=is_main)
         log(f"Training {self.config.model}: {s.unit_name} {start + 1}..{s.total} on {self.device} "
@@ -156,6 +157,7 @@ class BaseTrainer(ModeRunner):
         try:
             for unit in range(start + 1, s.total + 1):
                 s.run_unit(unit, steps)
+                digest(unit, s)
                 if unit % train["eval_interval"] == 0 or unit == s.total:
                     if is_main:
                         best = self._evaluate_and_save(s, unit, keeper, best, book, history, vdl)
