@@ -24,6 +24,8 @@ def logits_index(model):
     index = model.deploy.get("logits_output")
     if isinstance(index, int) and not isinstance(index, bool):
         return index
+    if str(model.deploy.get("output_op", "")).lower() in ("none", "softmax"):
+        return 0  # PaddleSeg's export with --output_op none/softmax: scores are the only output
     raise ConfigError(f"{model.model_dir} was exported with class ids only (no Deploy.logits_output in "
                       "inference.yml), so slide_window/tta cannot average its logits.", hint=REEXPORT_HINT)
 
