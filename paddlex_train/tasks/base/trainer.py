@@ -68,11 +68,11 @@ class BaseTrainer(ModeRunner):
         return Identity(self.config.model, int(self.config["Train"]["num_classes"]), self.task.name)
 
     def execute(self):
+        check_train_keys(self.config["Train"], self.device, self.task.name, self.config.model)  # issue 17 keys
         require_dataset_dir(self.config["Global"]["dataset_dir"], self.required_dataset_files, self.dataset_hint)
         # a pretrained URL is fetched here, before any work and before a relaunch: offline stops now with one line,
         # and the ranks find the file in the cache instead of each downloading it
         prefetch_pretrained(self.config["Train"], self.config.model)
-        check_train_keys(self.config["Train"], self.device, self.task.name, self.config.model)  # issue 17 keys
         ips = multinode.parse_ips(self.config["Train"].get("dist_ips"))
         if (self.device.is_distributed or ips) and not distributed.already_launched():
             node = multinode.check_this_machine(ips) if ips else None
@@ -185,7 +185,9 @@ class BaseTrainer(ModeRunner):
             self._best_score = score
         directory = self.output / self.checkpoint_dir.format(unit)
         files = save_periodic(directory, s, unit, score, self._best_score, self.identity)
-        exported = s.export(directory / "inference")
+        # Train.uniform_output_enabled=false: no inference/ beside each checkpoint, only in best_model (time, disk)
+        uniform = self.config["Train"].get("uniform_output_enabled", True)
+        exported = s.export(directory / "inference") if uniform else {}
         files.update(exported)
         keeper.add(unit, directory, (files, score))
         if improved:
@@ -193,7 +195,8 @@ class BaseTrainer(ModeRunner):
             best_files = save_best(best_path, s, unit, score, self._best_score, self.identity,
                                    self.best_weight_files)
             # same weights as the checkpoint just exported: copy its inference files instead of exporting again
-            best_files.update(copy_dir_files(exported, directory / "inference", best_path / "inference"))
+            best_files.update(copy_dir_files(exported, directory / "inference", best_path / "inference")
+                              if uniform else s.export(best_path / "inference"))
             best = (best_files, score)
             self.logger.info(f"[EVAL] The model with the best validation {s.score_name} ({score:.4f}) "
                              f"was saved at {s.unit_name} {unit}.")
