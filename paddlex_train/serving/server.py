@@ -8,6 +8,7 @@ process exits 0; the supervisor forwards the signal to its workers and waits for
 """
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -94,6 +95,9 @@ def _worker_main(options, device, conn):
     """Entry of a spawned worker: load, bind (SO_REUSEPORT), report, serve; a failure is sent as one line."""
     from .loader import load_service
 
+    # Own process group: Ctrl-C in a terminal reaches only the supervisor, which then sends each worker one SIGTERM
+    # (a second signal would make uvicorn drop the requests in flight).
+    os.setpgrp()
     try:
         service = load_service(options.pipeline, options.model_dir, device, options.allow_private_urls)
         sock = bind(options.host, options.port, reuse_port=True)
