@@ -15,11 +15,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 RADIUS = 2  # two 3x3 convolutions
 
 
-def build_logits_model(out_dir, num_classes=4, seed=0, input_shape=None, symmetric=False):
+def build_logits_model(out_dir, num_classes=4, seed=0, input_shape=None, symmetric=False, scores_only=False):
     """Export a tiny two-conv net (receptive field 5x5) the way export.py does: ids first, logits second.
 
     symmetric: mirror-symmetric kernels, so the net commutes with flips (its output on a flip-symmetric image is
     flip-symmetric too, which is what makes flip TTA a no-op there).
+    scores_only: one output, the logits, as PaddleSeg's own export with --output_op none.
     """
     from paddlex_train.paddle_env import import_paddle
 
@@ -35,8 +36,12 @@ def build_logits_model(out_dir, num_classes=4, seed=0, input_shape=None, symmetr
             logits = self.conv2(paddle.nn.functional.relu(self.conv1(x)))
             return paddle.argmax(logits, axis=1, dtype="int32"), logits
 
+    class ScoresOnly(Tiny):
+        def forward(self, x):
+            return self.conv2(paddle.nn.functional.relu(self.conv1(x)))
+
     paddle.seed(seed)
-    net = Tiny()
+    net = ScoresOnly() if scores_only else Tiny()
     if symmetric:
         for conv in (net.conv1, net.conv2):
             w = conv.weight.numpy()
@@ -52,6 +57,9 @@ def build_logits_model(out_dir, num_classes=4, seed=0, input_shape=None, symmetr
               "transforms": [{"type": "Normalize", "mean": [0.5] * 3, "std": [0.5] * 3}],
               "input_shape": [-1 if v is None else v for v in shape], "output_op": "argmax",
               "output_dtype": "int32", "logits_output": 1}
+    if scores_only:
+        deploy.update(output_op="none", output_dtype="float32")
+        del deploy["logits_output"]
     body = {"Deploy": deploy, "Global": {"model_name": "PP-LiteSeg-T", "num_classes": num_classes,
                                          "label_names": None}}
     (out_dir / "inference.yml").write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
@@ -191,3 +199,14 @@ def test_pipeline_yaml_and_create_pipeline_take_the_options(logits_dir, module_t
     (res,) = create_pipeline("semantic_segmentation", device="cpu", model_dir=str(logits_dir),
                              tta={"flip_vertical": True}).predict(image[:, :, ::-1].copy())
     assert res["tta"] == {"flip_horizontal": False, "flip_vertical": True, "scales": [1.0]}
+
+
+def test_a_paddleseg_export_with_output_op_none_slides_too(module_tmp, image):
+    from paddlex_train import create_model
+
+    scores = build_logits_model(module_tmp("none") / "inference", scores_only=True)
+    model = create_model("PP-LiteSeg-T", model_dir=scores, device="cpu")
+    bgr = image[:, :, ::-1].copy()
+    plain = _pred(model, bgr)["pred"][0]
+    assert np.array_equal(_pred(model, bgr, slide_window={"crop_size": [70, 50], "stride": [70, 50]})["pred"][0],
+                          plain)
