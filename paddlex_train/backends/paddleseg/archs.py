@@ -24,8 +24,14 @@ def available():
     return sorted(p.stem for p in ARCH_DIR.glob("*.yaml"))
 
 
-def load_arch(model_name):
-    """The arch dict of `model_name` (a deep copy), or UnsupportedError naming the models that exist."""
+def load_arch(model_name, user_file=None):
+    """The arch dict of `model_name` (a deep copy), or UnsupportedError naming the models that exist.
+
+    `user_file` (Train.basic_config_path) replaces the shipped file's architecture (user_config.py)."""
+    if user_file:
+        from .user_config import load_user_arch
+
+        return load_user_arch(user_file, load_arch(model_name))
     path = ARCH_DIR / f"{model_name}.yaml"
     if not path.is_file():
         names = available()
@@ -61,7 +67,7 @@ def _apply_input_shape(transforms, width, height):
 
 
 def build_suite_config(model_name, dataset_dir, num_classes, iters=None, batch_size=None, learning_rate=None,
-                       warmup_steps=0, input_shape=None):
+                       warmup_steps=0, input_shape=None, arch_file=None):
     """The complete PaddleSeg config dict for one run.
 
     Args:
@@ -72,11 +78,12 @@ def build_suite_config(model_name, dataset_dir, num_classes, iters=None, batch_s
         warmup_steps: Train.warmup_steps; > 0 adds a linear warm-up of that length, 0 removes the arch's warm-up.
         input_shape: [1, 3, H, W] as the config loader stores Train.input_shape (None keeps the arch's sizes;
             applied to train and val). A two-number list here is PaddleSeg's [width, height] (benches only).
+        arch_file: Train.basic_config_path, a user's PaddleSeg config replacing the shipped arch (None: shipped).
 
     Returns:
         (suite_dict, extras) where extras holds our keys (e.g. `export`).
     """
-    arch = load_arch(model_name)
+    arch = load_arch(model_name, arch_file)
     extras = {k: arch.pop(k) for k in OUR_KEYS if k in arch}
     for section in ("model", "loss", "optimizer", "lr_scheduler"):
         if section not in arch:

@@ -24,7 +24,7 @@ from .metrics import update_confusion
 
 
 def build(model_name, dataset_dir, num_classes, iters=None, batch_size=None, learning_rate=None, warmup_steps=0,
-          input_shape=None, keep_config=None):
+          input_shape=None, keep_config=None, arch_file=None):
     """Build a SegBuilder for one run.
 
     Args:
@@ -35,7 +35,7 @@ def build(model_name, dataset_dir, num_classes, iters=None, batch_size=None, lea
         (builder, suite_dict, extras).
     """
     cfg, extras = archs.build_suite_config(model_name, dataset_dir, num_classes, iters, batch_size,
-                                           learning_rate, warmup_steps, input_shape)
+                                           learning_rate, warmup_steps, input_shape, arch_file)
     if keep_config is None:
         with tempfile.TemporaryDirectory() as tmp:
             path = archs.write_suite_config(cfg, Path(tmp) / "paddleseg.yml")

@@ -11,12 +11,14 @@ from pathlib import Path
 import paddle
 
 from ...training import distributed
+from ...training.amp import AmpStep, divergence_hint
 from ..base import as_context
 from ...training.progress import Step
 from ...training.seed import seed_everything
 from ...training.weights import load_pretrained, resolve_weight_file
 from ...utils.class_names import class_name_list
 from . import export as seg_export
+from . import user_config
 from .modeling import BatchStream, build, confusion_matrix, load_weights
 from .metrics import summarise
 
@@ -47,8 +49,9 @@ class SegTrainSession:
         keep = self.output / "paddleseg.yml" if distributed.rank() == 0 else None
         builder, _, extras = build(self.model_name, self.dataset_dir, self.num_classes, self.total,
                                    t["batch_size"], t["learning_rate"], t["warmup_steps"], t.get("input_shape"),
-                                   keep_config=keep)
-        self.model = builder.model
+                                   keep_config=keep, arch_file=t.get("basic_config_path"))
+        self.model = user_config.built_model(builder, t["basic_config_path"]) if t.get("basic_config_path") \
+            else builder.model
         self.losses = builder.loss
         self.optimizer = builder.optimizer
         self.train_dataset = builder.train_dataset
@@ -62,6 +65,13 @@ class SegTrainSession:
             # whole model or backbone only, told from the keys; train.log says what loaded into what
             path = resolve_weight_file(t["pretrain_weight_path"], "Train.pretrain_weight_path", model=self.model_name)
             load_pretrained(self.model, paddle.load(str(path)), path, log, self.model_name, t["pretrain_weight_path"])
+        # Train.amp (training/amp.py): O2 decorates before the data-parallel wrap
+        self.amp = AmpStep(t.get("amp", "OFF"))
+        self.divergence_hint = divergence_hint(self.amp.level)
+        self.model, self.optimizer = self.amp.decorate(self.model, self.optimizer)
+        if t.get("dy2st"):  # Train.dy2st: the forward runs as a static program (PaddleSeg's to_static_training)
+            paddle.jit.to_static(self.model, full_graph=True)
+            log("Train.dy2st: training through paddle.jit.to_static")
         self.net, self.opt = self.model, self.optimizer
         if distributed.world_size() > 1:
             fleet = paddle.distributed.fleet
@@ -83,17 +93,17 @@ class SegTrainSession:
         t0 = time.perf_counter()
         data = self.stream.next()
         reader_cost = time.perf_counter() - t0
-        logits_list = self.net(data["img"])
-        if hasattr(self.model, "loss_computation"):
-            loss_list = self.model.loss_computation(logits_list, self.losses, data)
-        else:
-            labels = data["label"].astype("int64")
-            edges = data["edge"].astype("int64") if "edge" in data else None
-            loss_list = _core_train.loss_computation(logits_list=logits_list, labels=labels, edges=edges,
-                                                     losses=self.losses)
+        with self.amp.autocast():  # Train.amp: forward and loss under auto_cast (PaddleSeg's AMP order)
+            logits_list = self.net(data["img"])
+            if hasattr(self.model, "loss_computation"):
+                loss_list = self.model.loss_computation(logits_list, self.losses, data)
+            else:
+                labels = data["label"].astype("int64")
+                edges = data["edge"].astype("int64") if "edge" in data else None
+                loss_list = _core_train.loss_computation(logits_list=logits_list, labels=labels, edges=edges,
+                                                         losses=self.losses)
         loss = sum(loss_list)
-        loss.backward()
-        self.opt.step()
+        self.amp.backward_and_step(loss, self.opt)
         lr = self.optimizer.get_lr()
         sched = self.optimizer._learning_rate
         if isinstance(sched, paddle.optimizer.lr.LRScheduler):
@@ -114,13 +124,13 @@ class SegTrainSession:
         """The model's state (and the optimizer's, for a periodic checkpoint) to save."""
         states = {"pdparams": self.model.state_dict()}
         if not best:
-            states["pdopt"] = self.optimizer.state_dict()
+            states["pdopt"] = self.amp.pack(self.optimizer.state_dict())  # + the AMP scaler's state
         return states
 
     def resume(self, model_state, optimizer_state, unit):
         """Continue after iteration `unit` of a checkpoint; returns the compare_keys report of the weights."""
         report = load_weights(self.model, model_state, self.log, "checkpoint")
-        self.optimizer.set_state_dict(optimizer_state)
+        self.optimizer.set_state_dict(self.amp.unpack(optimizer_state)[0])
         self.start = int(unit)
         self.stream.close()  # restart the batches at the resume point (re-seeded there: same stream as unbroken)
         self._start_stream()
