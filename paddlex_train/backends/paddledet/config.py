@@ -33,6 +33,7 @@ class DetSettings:
         device_type: 'cpu', 'gpu', 'xpu', 'npu' or 'mlu'.
         target_size: [h, w] resize target replacing the architecture's (None keeps it).
         save_dir: output directory.
+        arch_file: Train.basic_config_path, a user's PaddleDetection config merged over the shipped one, or None.
     """
 
     epochs: int = 1
@@ -46,6 +47,7 @@ class DetSettings:
     device_type: str = "cpu"
     target_size: list = None
     save_dir: str = "output"
+    arch_file: str = None
 
 
 def available_models():
@@ -88,13 +90,18 @@ def reset_workspace():
             del gc[key]
 
 
-def load_arch(model):
-    """Load the architecture file of `model` into a fresh ppdet global config and return it."""
+def load_arch(model, user_file=None):
+    """Load the architecture file of `model` into a fresh ppdet global config and return it; `user_file`
+    (Train.basic_config_path) is merged on top and validated (user_config.py)."""
     from ppdet.core.workspace import load_config
 
     path = arch_path(model)
     reset_workspace()
     cfg = load_config(str(path))
+    if user_file:
+        from .user_config import merge_user_config
+
+        cfg = merge_user_config(user_file)
     cfg["pxt_model_name"] = model
     return cfg
 
@@ -164,7 +171,7 @@ def _scale_schedule(cfg, s):
 
 def build_config(model, dataset_dir, settings):
     """Return the ppdet config of `model` trained/evaluated on `dataset_dir` with `settings` (a DetSettings)."""
-    cfg = load_arch(model)
+    cfg = load_arch(model, settings.arch_file)
     root = str(Path(dataset_dir).resolve())
     for key in ("TrainDataset", "EvalDataset", "TestDataset"):
         ds = cfg[key]

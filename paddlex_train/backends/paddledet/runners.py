@@ -15,6 +15,7 @@ from ...training.weights import resolve_weight_file
 from ...utils.fs import require_dataset_dir
 from ..base import EvaluateOutput, ExportOutput, as_context, available_models
 from .config import DetSettings, build_config, check_num_classes, dataset_categories, target_size_from
+from .user_config import apply_train_keys
 
 
 def check_dataset_dir(dataset_dir, splits=("train", "val")):
@@ -43,9 +44,11 @@ def make_session(config, ctx, log):
                            learning_rate=float(t["learning_rate"]), warmup_steps=int(t["warmup_steps"]),
                            log_interval=int(t["log_interval"]), eval_interval=int(t["eval_interval"]),
                            num_classes=int(t["num_classes"]), pretrain_weights=str(pretrained) if pretrained else None,
-                           device_type=ctx.device.type, target_size=target_size_from(t), save_dir=str(ctx.output))
+                           device_type=ctx.device.type, target_size=target_size_from(t), save_dir=str(ctx.output),
+                           arch_file=t.get("basic_config_path"))
     cfg = build_config(g["model"], root, settings)
     cfg["output_eval"] = str(Path(ctx.output) / "eval")
+    apply_train_keys(cfg, t)  # Train.amp through ppdet's own AMP (user_config.py)
     return DetTrainSession(cfg, g["model"], pretrained, int(t["seed"]), log, export_inference)
 
 
