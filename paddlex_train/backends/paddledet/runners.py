@@ -123,6 +123,8 @@ class PaddleDetBackend:
             cfg = build_config(job.model_name, Path(job.weight_path).parent, settings)
         _accepted_model(cfg, job)
         files = export_inference(cfg, job.state, Path(directory), job.model_name, labels)
+        if not shape and cfg.get("eval_size"):  # DETR/YOLOE-style models export at their fixed evaluation size
+            shape = [1, 3, *cfg["eval_size"]]
         return ExportOutput(Path(directory), files, shape)
 
 
