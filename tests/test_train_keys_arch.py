@@ -3,7 +3,7 @@ still apply) and Train.dy2st (semantic training through paddle.jit.to_static).""
 import pytest
 import yaml
 
-from conftest import one_error_line, read_result, run_main
+from conftest import SEG_CONFIG_DIR, one_error_line, read_result, run_main
 from seg_helpers import ARCH_DIR, run_ok, seg_args
 
 MODEL = "PP-LiteSeg-T"
@@ -74,3 +74,30 @@ def test_dy2st_trains_through_to_static(data, tmp_path):
     run_ok(*seg_args(MODEL, "train", data, out, *TINY, "Train.dy2st=True"))
     assert "training through paddle.jit.to_static" in (out / "train.log").read_text()
     assert read_result(out, "train")["done_flag"] is True
+
+
+def test_dy2st_conversion_failure_names_the_model(tmp_path):
+    from dataset_tools.synthetic_seg import generate
+    from paddlex_train.backends.paddleseg.session import SegTrainSession
+    from paddlex_train.config.loader import load_config
+    from paddlex_train.errors import UnsupportedError
+
+    data = generate(tmp_path / "data", num=4, size=32, seed=0, val_fraction=0.25)
+    config = load_config(SEG_CONFIG_DIR / f"{MODEL}.yaml", [
+        "Global.mode=train", "Global.device=cpu", f"Global.dataset_dir={data}", f"Global.output={tmp_path}/o",
+        "Train.num_classes=4", "Train.input_shape=[32,32]", "Train.batch_size=1", "Train.epochs_iters=2",
+        "Train.pretrain_weight_path=null", "Train.dy2st=True"])
+    (tmp_path / "o").mkdir()
+    session = SegTrainSession(config, tmp_path / "o", lambda m: None)
+
+    def unconvertible(images):  # what paddle raises for Python control flow it cannot translate
+        raise TypeError("dygraph-only construct")
+
+    session.net = unconvertible
+    try:
+        with pytest.raises(UnsupportedError) as e:
+            session.run_unit(1)
+    finally:
+        session.close()
+    assert e.value.one_line() == ("Train.dy2st=True is not supported for PP-LiteSeg-T: paddle.jit.to_static could "
+                                  "not convert its forward (TypeError). Hint: set -o Train.dy2st=False")

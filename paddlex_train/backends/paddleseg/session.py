@@ -10,6 +10,7 @@ from pathlib import Path
 
 import paddle
 
+from ...errors import UnsupportedError
 from ...training import distributed
 from ...training.amp import AmpStep, divergence_hint
 from ..base import as_context
@@ -69,7 +70,8 @@ class SegTrainSession:
         self.amp = AmpStep(t.get("amp", "OFF"))
         self.divergence_hint = divergence_hint(self.amp.level)
         self.model, self.optimizer = self.amp.decorate(self.model, self.optimizer)
-        if t.get("dy2st"):  # Train.dy2st: the forward runs as a static program (PaddleSeg's to_static_training)
+        self._unconverted = bool(t.get("dy2st"))  # Train.dy2st: converted at the first forward
+        if t.get("dy2st"):  # the forward runs as a static program (PaddleSeg's to_static_training)
             paddle.jit.to_static(self.model, full_graph=True)
             log("Train.dy2st: training through paddle.jit.to_static")
         self.net, self.opt = self.model, self.optimizer
@@ -94,7 +96,7 @@ class SegTrainSession:
         data = self.stream.next()
         reader_cost = time.perf_counter() - t0
         with self.amp.autocast():  # Train.amp: forward and loss under auto_cast (PaddleSeg's AMP order)
-            logits_list = self.net(data["img"])
+            logits_list = self._forward(data["img"])
             if hasattr(self.model, "loss_computation"):
                 loss_list = self.model.loss_computation(logits_list, self.losses, data)
             else:
@@ -114,6 +116,18 @@ class SegTrainSession:
         if on_step is not None:
             on_step(Step(unit, info["loss"], lr, reader_cost=reader_cost, samples=info["samples"]))
         return info
+
+    def _forward(self, images):
+        if not self._unconverted:
+            return self.net(images)
+        try:  # the first call converts the forward: a model paddle cannot convert is one clear line, not a trace
+            logits = self.net(images)
+        except Exception as e:
+            raise UnsupportedError(f"Train.dy2st=True is not supported for {self.model_name}: paddle.jit.to_static "
+                                   f"could not convert its forward ({type(e).__name__}).",
+                                   hint="set -o Train.dy2st=False") from None
+        self._unconverted = False
+        return logits
 
     def evaluate(self):
         cm = confusion_matrix(self.model, self.val_dataset, self.num_classes, self.val_dataset.ignore_index)
