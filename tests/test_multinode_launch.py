@@ -3,7 +3,7 @@ CPU process (gloo), train PP-LiteSeg-T for 4 iterations. World size 2, identical
 every step (the PADDLEX_TRAIN_PARAM_DIGEST_DIR test hook), and only global rank 0 writes results and checkpoints.
 
 1. the user's own launcher: `python -m paddle.distributed.launch --master 127.0.0.1:<port> --nnodes 2 main.py ...`
-   (main.py sees it is already a worker and does not relaunch);
+   (main.py sees it is already a worker and does not relaunch), 2 iterations and a resume on both machines for 2 more;
 2. PaddleX style: the same `main.py ... -o Train.dist_ips=127.0.0.2,127.0.0.3` on both "machines"; paddle's
    launcher reads POD_IP (which machine this is) and PADDLE_START_PORT from the environment, so loopback
    addresses stand in for two hosts.
@@ -70,19 +70,32 @@ def _check_rank0_only(out0, out1, digest_dir):
     assert rank0 == rank1  # both ranks hold the same weights after every step
 
 
+def _own_launcher(tmp_path, data, outs, *extra, tag=""):
+    """Both machines' commands: paddle's launcher started by the user, main.py as its worker."""
+    port = _free_port()
+    return [[sys.executable, "-m", "paddle.distributed.launch", "--master", f"127.0.0.1:{port}", "--nnodes", "2",
+             "--rank", str(i), "--nproc_per_node", "1", "--log_dir", str(tmp_path / f"launcher{tag}{i}"),
+             str(REPO / "main.py"), *map(str, seg_args(MODEL, "train", data, out, *RUN, *extra))]
+            for i, out in enumerate(outs)]
+
+
 @pytest.mark.slow
-def test_users_own_launcher_two_machines(data, tmp_path):
-    port, digest = _free_port(), tmp_path / "digest"
+def test_users_own_launcher_two_machines_and_resume(data, tmp_path):
+    """Iterations 1-2, then a resume from rank 0's iter_2 (reachable from both machines) for 3-4."""
+    digest = tmp_path / "digest"
     digest.mkdir()
     outs = [tmp_path / "machine0", tmp_path / "machine1"]
-    commands = [[sys.executable, "-m", "paddle.distributed.launch", "--master", f"127.0.0.1:{port}", "--nnodes", "2",
-                 "--rank", str(i), "--nproc_per_node", "1", "--log_dir", str(tmp_path / f"launcher{i}"), str(REPO / "main.py"),
-                 *map(str, seg_args(MODEL, "train", data, out, *RUN))] for i, out in enumerate(outs)]
     env = {"PADDLEX_TRAIN_PARAM_DIGEST_DIR": str(digest)}
-    for code, text in _run_machines(commands, [env, env]):
+    first = _own_launcher(tmp_path, data, outs, "Train.epochs_iters=2", "Train.eval_interval=2")
+    for code, text in _run_machines(first, [env, env]):
         assert code == 0, text[-3000:]
     logs = [(tmp_path / f"launcher{i}" / "workerlog.0").read_text() for i in (0, 1)]
     assert all("Launching" not in log for log in logs)  # already a worker: no second launch
+    resume = _own_launcher(tmp_path, data, outs, f"Train.resume_path={outs[0] / 'iter_2'}", tag="r")
+    for code, text in _run_machines(resume, [env, env]):
+        assert code == 0, text[-3000:]
+    for i in (0, 1):
+        assert "Resumed from" in (tmp_path / f"launcherr{i}" / "workerlog.0").read_text()
     _check_rank0_only(outs[0], outs[1], digest)
     assert read_result(outs[1] / "distributed_train_logs" / "rank1", "train")["done_flag"] is True
 
