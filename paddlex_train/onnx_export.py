@@ -27,6 +27,8 @@ CONVERT_TIMEOUT_S = 1800
 # and, for ops without a converter, "There's N ops are not supported yet" followed by "=========== op ===========".
 _ERROR_LINE = re.compile(r"\[ERROR\]\[Paddle2ONNX\]\s*\[(\w+):[^\]]*\]\s*(.*)")
 _UNSUPPORTED_OP = re.compile(r"=+\s*(\w+)\s*=+")
+# paddle2onnx 1.2.11: "Oops, there are some operators not supported yet, including while,write_to_array,"
+_UNSUPPORTED_LIST = re.compile(r"operators not supported yet, including\s*([\w,]+)")
 _STATIC_SHAPE_HINT = "export with a fixed input size (-o Export.input_shape=[512,512]) and convert that"
 
 
@@ -36,6 +38,10 @@ def conversion_problem(log_text):
         found = _ERROR_LINE.search(line)
         if found:
             return found.group(1), found.group(2).strip().rstrip(".")
+    listed = _UNSUPPORTED_LIST.search(log_text)
+    if listed:
+        ops = [op for op in listed.group(1).split(",") if op]
+        return ", ".join(ops), "paddle2onnx has no converter for " + ("this op" if len(ops) == 1 else "these ops")
     if "not supported yet" in log_text:
         tail = log_text.split("not supported yet", 1)[1]
         found = _UNSUPPORTED_OP.search(tail)
@@ -51,7 +57,8 @@ def _problem_error(model_name, problem, paddle_dir):
         hint = "export with a larger fixed input size (e.g. -o Export.input_shape=[512,512]) and convert that"
     else:
         hint = f"predict with Paddle Inference (the Paddle export in {paddle_dir}) instead"
-    return UnsupportedError(f"{model_name} cannot be converted to ONNX: op {op} ({reason}).", hint=hint)
+    kind = "ops" if ", " in op else "op"
+    return UnsupportedError(f"{model_name} cannot be converted to ONNX: {kind} {op} ({reason}).", hint=hint)
 
 
 def _run_paddle2onnx(model_file, params_file, target, opset):

@@ -27,6 +27,9 @@ def test_paddle2onnx_log_lines_name_the_op():
     assert conversion_problem(log) == ("pool2d", "Adaptive only support static input shape")
     log = "There's 1 ops are not supported yet\n=========== roi_align_v9 ===========\n"
     assert conversion_problem(log) == ("roi_align_v9", "paddle2onnx has no converter for this op")
+    log = ("[Paddle2ONNX] Oops, there are some operators not supported yet, including distribute_fpn_proposals,"
+           "while,\n[ERROR] Due to the unsupported operators, the conversion is aborted.")
+    assert conversion_problem(log) == ("distribute_fpn_proposals, while", "paddle2onnx has no converter for these ops")
     assert conversion_problem("[Paddle2ONNX] PaddlePaddle model is exported as ONNX format now.") is None
 
 
