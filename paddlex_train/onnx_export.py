@@ -87,6 +87,7 @@ def _load_problem(code, log_text):
         return "unknown", reason
     lines = [line.strip() for line in log_text.split("[pxt] converted", 1)[1].splitlines() if line.strip()]
     text = lines[-1] if lines else f"exit code {code}"
+    text = text.split(" failed:", 1)[-1].strip()  # drop onnxruntime's "... Load model from <temp file> failed:"
     op = re.search(r"\b(?:Op|op_type|OpType)\s*[:=(]?\s*\(?(\w+)\)?", text)
     return (op.group(1) if op else "unknown"), f"onnxruntime cannot load the converted model: {text}"
 
