@@ -133,3 +133,20 @@ def test_instance_yaml_loads_with_amp():
 
     cfg = load_config(INST_CONFIG_DIR / "SOLOv2.yaml", ["Train.amp=O2"])
     assert cfg["Train"]["amp"] == "O2"
+
+
+
+def test_instance_session_turns_on_ppdets_amp_and_names_it_on_nan(tmp_path, tmp_path_factory):
+    from inst_helpers import coco_set
+    from paddlex_train.backends.paddledet.runners import make_session
+    from paddlex_train.config.loader import load_config
+
+    config = load_config(INST_CONFIG_DIR / "MaskRCNN-ResNet50-FPN.yaml", [
+        "Global.device=cpu", f"Global.dataset_dir={coco_set(tmp_path_factory)}", "Train.num_classes=3",
+        "Train.epochs_iters=1", "Train.input_shape=[64,64]", "Train.pretrain_weight_path=null", "Train.amp=O1"])
+    session = make_session(config, tmp_path / "out", lambda msg: None)
+    try:
+        assert (session.trainer.use_amp, session.trainer.amp_level) == (True, "O1")
+        assert "Train.amp=O1" in session.divergence_hint and session._own_steps.hint == session.divergence_hint
+    finally:
+        session.close()

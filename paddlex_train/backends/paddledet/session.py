@@ -14,6 +14,7 @@ import paddle
 from ppdet.engine import Trainer
 from ppdet.engine.callbacks import Callback, ComposeCallback
 
+from ...training.amp import divergence_hint as amp_divergence_hint
 from ...training.checkpoint import replace_dir
 from ...training.progress import Step, StepLogger
 from ...training.weights import load_pretrained
@@ -102,8 +103,10 @@ class DetTrainSession:
         self.trainer._callbacks = [self.callback]
         self.trainer._compose_callback = ComposeCallback(self.trainer._callbacks)
         self.total = int(cfg.epoch)
+        if cfg.get("amp"):  # Train.amp through ppdet's AMP: a NaN loss names mixed precision as the likely cause
+            self.divergence_hint = amp_divergence_hint(cfg.get("amp_level", "O1"))
         # used when run_unit is given no sink (a session driven by hand): the same guard and lines as the template
-        self._own_steps = StepLogger(self.total, self.unit_name, log, cfg.log_iter, DIVERGENCE_HINT)
+        self._own_steps = StepLogger(self.total, self.unit_name, log, cfg.log_iter, self.divergence_hint)
         self._eval_loader = None
         self._exported = None  # (unit, directory) of the last export, copied instead of re-exported
 
