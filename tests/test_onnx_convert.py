@@ -153,3 +153,28 @@ def test_a_model_that_does_not_convert_fails_naming_model_and_op_and_writes_noth
     assert one_error_line(proc, code=1) == REFUSED
     assert read_result(tmp_path / "fmt", "export")["done_flag"] is False
     assert not (tmp_path / "fmt" / "inference.onnx").exists()
+
+
+@pytest.mark.slow
+def test_serving_answers_from_an_onnx_directory_like_create_model(onnx_dir):
+    import base64
+    import io
+
+    from fastapi.testclient import TestClient
+    from PIL import Image
+
+    from paddlex_train import create_model, create_pipeline
+    from paddlex_train.serving.app import Service, create_app
+    from paddlex_train.serving.settings import ServingSettings
+
+    pipeline = create_pipeline("semantic_segmentation", device="cpu", model_dir=str(onnx_dir))
+    assert pipeline.engine == "onnxruntime"
+    image = _images()[0]
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG")
+    c = TestClient(create_app(Service(pipeline, "semantic_segmentation", ServingSettings(), {})))
+    body = c.post("/semantic-segmentation", json={"image": base64.b64encode(buf.getvalue()).decode(),
+                                                  "visualize": False}).json()
+    assert body["errorCode"] == 0, body
+    expected = next(iter(create_model(MODEL, model_dir=str(onnx_dir), device="cpu").predict(image[:, :, ::-1])))
+    assert body["result"]["labelMap"] == np.asarray(expected["pred"]).reshape(-1).tolist()
