@@ -15,6 +15,10 @@ Two ways to run it:
     python bench/mask_rtdetr_learns.py [--via main|direct] [--images 2] [--size 320] [--iters 300]
                                        [--batch_size 1] [--lr 1e-4] [--warmup 10] [--points 1024] [--queries 100]
 
+Measured (MRD-A, 2026-12-01, 2 cores shared, load ~13): `--via direct --images 2 --size 320 --batch_size 1
+--iters 150 --lr 5e-4 --queries 30 --points 256 --denoising 20`: loss 218.6 -> 74.7 (ratio 0.34), mask AP50 0.83,
+bbox AP50 0.67, 1582 s of training.
+
 Prints one JSON line: iterations, first/last loss (means of 10 iterations), their ratio, seconds, mask AP50.
 Exit status 0 when the loss at least halved and mask AP50 > 0.
 """
@@ -91,6 +95,7 @@ def _direct_config(args, data, out, num_classes):
     cfg["MaskDINOLoss"]["num_sample_points"] = args.points
     cfg["MaskHungarianMatcher"]["num_sample_points"] = args.points
     cfg["MaskRTDETR"]["num_queries"] = args.queries
+    cfg["MaskRTDETR"]["num_denoising"] = args.denoising
     return cfg
 
 
@@ -149,6 +154,7 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--points", type=int, default=1024, help="--via direct only")
     parser.add_argument("--queries", type=int, default=100, help="--via direct only")
+    parser.add_argument("--denoising", type=int, default=100, help="--via direct only: denoising queries")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="work folder (default: a temporary one, deleted)")
     args = parser.parse_args(argv)
