@@ -10,10 +10,11 @@ Two ways to run it:
   The full recipe: 300 queries, 12544 mask points, EMA, the random distort/expand/crop ops.
 - `--via direct`: a plain dygraph loop on the backend's ppdet config, changed for a fast CPU memorisation run: no
   random distort/expand/crop, EMA off, --points mask points instead of 12544 and --queries decoder queries (the
-  point sampling over 300 queries x 8 outputs dominates a CPU step).
+  point sampling over 300 queries x 8 outputs dominates a CPU step) and --denoising denoising queries.
 
     python bench/mask_rtdetr_learns.py [--via main|direct] [--images 2] [--size 320] [--iters 300]
                                        [--batch_size 1] [--lr 1e-4] [--warmup 10] [--points 1024] [--queries 100]
+                                       [--denoising 100]
 
 Measured (MRD-A, 2026-12-01, 2 cores shared, load ~13): `--via direct --images 2 --size 320 --batch_size 1
 --iters 150 --lr 5e-4 --queries 30 --points 256 --denoising 20`: loss 218.6 -> 74.7 (ratio 0.34), mask AP50 0.83,
@@ -172,7 +173,7 @@ def main(argv=None):
                   "loss_first10": round(first, 3), "loss_last10": round(last, 3), "ratio": round(last / first, 4),
                   "seconds": round(time.time() - start, 1), "mask_ap50": ap50}
         if args.via == "direct":
-            result.update(points=args.points, queries=args.queries)
+            result.update(points=args.points, queries=args.queries, denoising=args.denoising)
         print(json.dumps(result))
         return 0 if last <= 0.5 * first and ap50 > 0 else 1
     finally:
