@@ -129,6 +129,8 @@ def check_model(model, data, out):
     assert math.isfinite(info["loss"]) and info["samples"] == 2
     assert any("[TRAIN] epoch: 1/1, iter: 1/1" in line and "ETA" in line for line in logs)
     calibrate_batch_norm(session.trainer.model, next(iter(session.trainer.loader)))
+    if getattr(session.trainer, "use_ema", False):  # evaluate/export use the EMA weights: give them the calibration
+        session.trainer.ema.resume(session.trainer.model.state_dict(), step=session.trainer.ema.step)
 
     score, metrics = session.evaluate()
     for key in ("AP", "bbox_AP", "AP50", "AP75", "APs", "APm", "APl", "per_category_AP"):
