@@ -71,3 +71,19 @@ def test_pad_gt_segm_pads_masks_to_batch_max():
     assert out[0]["gt_segm"].shape == (2, 4, 5) and out[0]["gt_segm"].sum() == 40
     assert out[1]["gt_segm"].shape == (2, 4, 5) and out[1]["gt_segm"].sum() == 0
     assert out[1]["pad_gt_mask"].sum() == 0 and out[0]["pad_gt_mask"].sum() == 2
+
+
+def test_no_detection_gives_one_filler_row(model):
+    """Nothing above the NMS score threshold: one class -1 / score 0 row with an all-zero mask at the original size
+    (ppdet's metrics and our predictor skip class -1)."""
+    import paddle
+
+    head = model.yolo_head
+    head.eval()
+    n = 4
+    outs = (paddle.zeros([1, 80, n]), paddle.ones([1, n, 4]), paddle.rand([1, 32, n]), paddle.rand([1, 32, 16, 16]),
+            paddle.rand([n, 2]) * 8, paddle.full([n, 1], 8.0))
+    bbox, num, mask = head.post_process(outs, paddle.to_tensor([[64.0, 64.0]]), paddle.to_tensor([[2.0, 1.0]]),
+                                        paddle.to_tensor([64, 64]))
+    assert bbox.numpy().tolist() == [[-1.0, 0.0, 0.0, 0.0, 0.0, 0.0]] and int(num) == 1
+    assert mask.shape == [1, 32, 64] and int(mask.sum()) == 0
