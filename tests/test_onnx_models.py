@@ -23,6 +23,10 @@ pytestmark = pytest.mark.slow
 CONVERTS = {
     "SegFormer-B0": None,
     "SeaFormer_tiny": None,
+    "Deeplabv3-R50": None,
+    "Deeplabv3_Plus-R50": None,
+    "OCRNet_HRNet-W18": None,
+    "Mask-RT-DETR-S": (64, 64),
     "PP-LiteSeg-T": (256, 256),
     "PP-LiteSeg-B": (256, 256),
     "PP-YOLOE_seg-S": (64, 64),
