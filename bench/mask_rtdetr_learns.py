@@ -19,6 +19,9 @@ Two ways to run it:
 Measured (MRD-A, 2026-12-01, 2 cores shared, load ~13): `--via direct --images 2 --size 320 --batch_size 1
 --iters 150 --lr 5e-4 --queries 30 --points 256 --denoising 20`: loss 218.6 -> 74.7 (ratio 0.34), mask AP50 0.83,
 bbox AP50 0.67, 1582 s of training.
+Measured (MRD-B, same day and machine): `--via main --images 2 --size 320 --batch_size 1 --iters 60 --lr 5e-4
+--warmup 10` (full recipe: 300 queries, 12544 points, random ops, EMA): loss 220.0 -> 177.5 (ratio 0.81), mask AP50
+0.0, 1408 s: 60 iterations are too few for the full recipe; a passing --via main run needs several hundred.
 
 Prints one JSON line: iterations, first/last loss (means of 10 iterations), their ratio, seconds, mask AP50.
 Exit status 0 when the loss at least halved and mask AP50 > 0.
