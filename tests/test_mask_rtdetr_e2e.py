@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from tests.conftest import INST_CONFIG_DIR, read_result, run_main
-from tests.inst_helpers import coco_set
+from conftest import INST_CONFIG_DIR, read_result, run_main
+from inst_helpers import coco_set
 
 pytestmark = pytest.mark.slow
 CFG = INST_CONFIG_DIR / "Mask-RT-DETR-S.yaml"
