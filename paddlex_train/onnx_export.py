@@ -29,6 +29,8 @@ _ERROR_LINE = re.compile(r"\[ERROR\]\[Paddle2ONNX\]\s*\[(\w+):[^\]]*\]\s*(.*)")
 _UNSUPPORTED_OP = re.compile(r"=+\s*(\w+)\s*=+")
 # paddle2onnx 1.2.11: "Oops, there are some operators not supported yet, including while,write_to_array,"
 _UNSUPPORTED_LIST = re.compile(r"operators not supported yet, including\s*([\w,]+)")
+# "[ERROR] Cannot found attribute fp32_values in op: set_value" (an op version paddle2onnx does not know)
+_MISSING_ATTR = re.compile(r"Cannot found attribute (\w+) in op:\s*(\w+)")
 _STATIC_SHAPE_HINT = "export with a fixed input size (-o Export.input_shape=[512,512]) and convert that"
 
 
@@ -38,6 +40,9 @@ def conversion_problem(log_text):
         found = _ERROR_LINE.search(line)
         if found:
             return found.group(1), found.group(2).strip().rstrip(".")
+    missing = _MISSING_ATTR.search(log_text)
+    if missing:
+        return missing.group(2), f"paddle2onnx does not know its attribute {missing.group(1)}"
     listed = _UNSUPPORTED_LIST.search(log_text)
     if listed:
         ops = [op for op in listed.group(1).split(",") if op]

@@ -30,6 +30,8 @@ def test_paddle2onnx_log_lines_name_the_op():
     log = ("[Paddle2ONNX] Oops, there are some operators not supported yet, including distribute_fpn_proposals,"
            "while,\n[ERROR] Due to the unsupported operators, the conversion is aborted.")
     assert conversion_problem(log) == ("distribute_fpn_proposals, while", "paddle2onnx has no converter for these ops")
+    log = "[ERROR] Cannot found attribute fp32_values in op: set_value\n"
+    assert conversion_problem(log) == ("set_value", "paddle2onnx does not know its attribute fp32_values")
     assert conversion_problem("[Paddle2ONNX] PaddlePaddle model is exported as ONNX format now.") is None
 
 

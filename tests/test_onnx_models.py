@@ -27,6 +27,16 @@ CONVERTS = {
     "Deeplabv3_Plus-R50": None,
     "OCRNet_HRNet-W18": None,
     "Mask-RT-DETR-S": (64, 64),
+    "Mask-RT-DETR-M": (64, 64),
+    "Mask-RT-DETR-L": (64, 64),
+    "SegFormer-B1": None,
+    "SegFormer-B2": None,
+    "SegFormer-B3": None,
+    "SeaFormer_small": None,
+    "SeaFormer_base": None,
+    "SeaFormer_large": None,
+    "Deeplabv3-R101": None,
+    "Deeplabv3_Plus-R101": None,
     "PP-LiteSeg-T": (256, 256),
     "PP-LiteSeg-B": (256, 256),
     "PP-YOLOE_seg-S": (64, 64),
@@ -37,6 +47,15 @@ REFUSED = {
     "MaskRCNN-ResNet50-FPN": ((64, 64), "MaskRCNN-ResNet50-FPN cannot be converted to ONNX: ops broadcast_tensors, "
                                         "distribute_fpn_proposals, generate_proposals_v2, lod_array_length, "
                                         "tensor_array_to_tensor, while, write_to_array (paddle2onnx has no converter"),
+    "MaskRCNN-ResNet50": ((64, 64), "MaskRCNN-ResNet50 cannot be converted to ONNX: ops broadcast_tensors, "
+                                    "generate_proposals_v2, lod_array_length, tensor_array_to_tensor, while, "
+                                    "write_to_array (paddle2onnx has no converter"),
+    "MaskRCNN-ResNet50-vd-FPN": ((64, 64), "MaskRCNN-ResNet50-vd-FPN cannot be converted to ONNX: ops "
+                                           "broadcast_tensors, distribute_fpn_proposals, generate_proposals_v2"),
+    "Cascade-MaskRCNN-ResNet50-FPN": ((64, 64), "Cascade-MaskRCNN-ResNet50-FPN cannot be converted to ONNX: ops "
+                                                "broadcast_tensors, distribute_fpn_proposals, generate_proposals_v2"),
+    "MaskFormer_tiny": (None, "MaskFormer_tiny cannot be converted to ONNX: op set_value (paddle2onnx does not know "
+                              "its attribute fp32_values)"),
     "SOLOv2": ((64, 64), "SOLOv2 cannot be converted to ONNX: op ConstantOfShape (onnxruntime cannot load the "
                          "converted model: Node (ConstantOfShape"),
 }
