@@ -36,7 +36,7 @@ def export_model(directory):
 
 
 def generate_image(size, seed=0):
-    """A size x size RGB uint8 image of smooth blobs plus noise, made in row bands (no float copy of it)."""
+    """A size x size 3-channel uint8 image of smooth blobs plus noise, made in row bands (no float copy of it)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -65,7 +65,7 @@ def child(mode, size, model_dir, crop, stride, limit_gb):
         options = {"target_size": -1}
         if mode == "slide":
             options["slide_window"] = {"crop_size": [crop, crop], "stride": [stride, stride]}
-        (result,) = model.predict(image[:, :, ::-1], **options)
+        (result,) = model.predict(image, **options)  # taken as BGR, contiguous, as cv2.imread returns it
         row.update(ok=True, pred_shape=list(result["pred"].shape))
     except BaseException as e:  # noqa: BLE001 (MemoryError, paddle's errors: the failure is the measurement)
         row.update(ok=False, error=f"{type(e).__name__}: {str(e).strip().splitlines()[-1][:200] if str(e) else ''}")
