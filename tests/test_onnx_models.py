@@ -37,6 +37,7 @@ CONVERTS = {
     "SeaFormer_large": None,
     "Deeplabv3-R101": None,
     "Deeplabv3_Plus-R101": None,
+    "OCRNet_HRNet-W48": None,
     "PP-LiteSeg-T": (256, 256),
     "PP-LiteSeg-B": (256, 256),
     "PP-YOLOE_seg-S": (64, 64),
@@ -54,6 +55,13 @@ REFUSED = {
                                            "broadcast_tensors, distribute_fpn_proposals, generate_proposals_v2"),
     "Cascade-MaskRCNN-ResNet50-FPN": ((64, 64), "Cascade-MaskRCNN-ResNet50-FPN cannot be converted to ONNX: ops "
                                                 "broadcast_tensors, distribute_fpn_proposals, generate_proposals_v2"),
+    "MaskRCNN-ResNet101-FPN": ((64, 64), "MaskRCNN-ResNet101-FPN cannot be converted to ONNX: ops "
+                                         "broadcast_tensors, distribute_fpn_proposals, generate_proposals_v2"),
+    "Cascade-MaskRCNN-ResNet50-vd-SSLDv2-FPN": ((64, 64), "Cascade-MaskRCNN-ResNet50-vd-SSLDv2-FPN cannot be "
+                                                          "converted to ONNX: ops broadcast_tensors, "
+                                                          "distribute_fpn_proposals, generate_proposals_v2"),
+    "MaskFormer_small": (None, "MaskFormer_small cannot be converted to ONNX: op set_value (paddle2onnx does not "
+                               "know its attribute fp32_values)"),
     "MaskFormer_tiny": (None, "MaskFormer_tiny cannot be converted to ONNX: op set_value (paddle2onnx does not know "
                               "its attribute fp32_values)"),
     "SOLOv2": ((64, 64), "SOLOv2 cannot be converted to ONNX: op ConstantOfShape (onnxruntime cannot load the "

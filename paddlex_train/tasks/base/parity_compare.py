@@ -4,7 +4,9 @@ Semantic: the share of pixels with the same class id, and the mIoU delta (mIoU a
 images have labels, else the candidate's mIoU against the reference's labels, whose own mIoU is then 1).
 Instance: the rule of shared/tools/compare_instance_reference.py: every reference instance (score >= MIN_SCORE)
 must find its own candidate instance (maximum matching) with the same class, score within 2e-3 + 1 %, box corners
-within 2 px and mask IoU >= 0.9 (masks under 30 px: areas within 30 px).
+within 2 px and mask IoU >= 0.9 (masks under 30 px: areas within 30 px). When both engines return the same number
+of instances (the model's keep_top_k cut), reference instances whose score ties the candidate's lowest kept score are
+left out and counted (`tied_at_cut`): which of a tie survives the cut is each engine's tie-breaking.
 """
 import numpy as np
 
@@ -67,7 +69,8 @@ def _instances(result, min_score):
 
 
 def match_image(reference, candidate):
-    """(reference count, matched, [box offsets of matched pairs], [mask IoUs of matched pairs]) for one image;
+    """(reference count, matched, [box offsets of matched pairs], [mask IoUs of matched pairs], reference instances
+    exempt as tied with the score at which both lists were cut) for one image;
     reference and candidate are {boxes: [{cls_id, score, coordinate}], masks: (N, H, W)}."""
     refs, preds = _instances(reference, MIN_SCORE), _instances(candidate, 0.0)
     pairs = {}
@@ -93,18 +96,34 @@ def match_image(reference, candidate):
 
     matched = sum(augment(i, set()) for i in range(len(refs)))
     figures = [pairs[i, j] for j, i in owner.items()]
-    return len(refs), matched, [f[0] for f in figures], [f[1] for f in figures]
+    return len(refs) - _tied_at_cut(reference, candidate, refs, preds, owner), matched, \
+        [f[0] for f in figures], [f[1] for f in figures], _tied_at_cut(reference, candidate, refs, preds, owner)
+
+
+def _tied_at_cut(reference, candidate, refs, preds, owner):
+    """Unmatched reference instances explained by a tie at a shared cut: both lists stopped at the same count (the
+    model's keep_top_k) and, at the last kept score, the reference kept one instance and the candidate another.
+    Which of a tie survives is each engine's tie-breaking, not what the model computes."""
+    if not preds or len(reference["boxes"]) != len(candidate["boxes"]):
+        return 0
+    cut = min(p["score"] for p in preds)
+    tied = lambda x: x["score"] <= cut + SCORE_TOL + SCORE_REL * cut  # noqa: E731
+    matched_refs = set(owner.values())
+    loose_refs = sum(1 for i, r in enumerate(refs) if i not in matched_refs and tied(r))
+    loose_preds = sum(1 for j, p in enumerate(preds) if j not in owner and tied(p))
+    return min(loose_refs, loose_preds)
 
 
 def compare_instance(reference, candidate):
     """Figures for lists of per-image instance results (see match_image)."""
-    total = matched = 0
+    total = matched = exempt = 0
     offsets, ious = [], []
     for r, c in zip(reference, candidate):
-        n, m, off, iou = match_image(r, c)
-        total, matched, offsets, ious = total + n, matched + m, offsets + off, ious + iou
+        n, m, off, iou, cut = match_image(r, c)
+        total, matched, offsets, ious, exempt = total + n, matched + m, offsets + off, ious + iou, exempt + cut
     share = matched / total if total else 1.0
     return {"reference_instances": total, "matched_instances": matched, "matched_share": round(share, 6),
+            "tied_at_cut": exempt,
             "max_box_offset": round(max(offsets), 4) if offsets else 0.0,
             "min_mask_iou": round(min(ious), 6) if ious else 1.0,
             "tolerance": {"matched_share_min": INSTANCE_MIN_MATCHED, "box_offset_max": BOX_TOL,

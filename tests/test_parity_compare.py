@@ -1,0 +1,48 @@
+"""Units of the parity figures (tasks/base/parity_compare.py): no paddle, milliseconds."""
+import numpy as np
+
+from paddlex_train.tasks.base.parity_compare import compare_instance, compare_semantic
+
+
+def _inst(*rows, size=(20, 20)):
+    boxes, masks = [], []
+    for cls_id, score, x0 in rows:
+        boxes.append({"cls_id": cls_id, "score": score, "coordinate": [x0, 2.0, x0 + 6.0, 12.0]})
+        mask = np.zeros(size, bool)
+        mask[2:12, int(x0):int(x0) + 6] = True
+        masks.append(mask)
+    return {"boxes": boxes, "masks": np.asarray(masks).reshape(-1, *size)}
+
+
+def test_semantic_agreement_and_miou_delta():
+    ref = [np.zeros((10, 10), np.int32)]
+    cand = [ref[0].copy()]
+    cand[0][0, 0] = 1
+    figures = compare_semantic(ref, cand, num_classes=2)
+    assert figures["pixel_agreement"] == 0.99 and figures["passed"] is False
+    assert figures["miou_against"] == "reference labels" and figures["miou_delta"] > 0
+    truth = [np.zeros((10, 10), np.uint8)]
+    assert compare_semantic(ref, ref, truth, 2)["miou_delta"] == 0.0
+
+
+def test_instances_match_in_any_order_and_report_offsets():
+    ref = _inst((0, 0.9, 1.0), (1, 0.8, 10.0))
+    cand = _inst((1, 0.801, 10.5), (0, 0.9, 1.0))
+    figures = compare_instance([ref], [cand])
+    assert figures["matched_instances"] == 2 and figures["passed"] is True
+    assert figures["max_box_offset"] == 0.5 and figures["min_mask_iou"] == 1.0
+
+
+def test_a_missing_or_reclassified_instance_fails():
+    ref = _inst((0, 0.9, 1.0), (1, 0.8, 10.0))
+    figures = compare_instance([ref], [_inst((2, 0.9, 1.0), (1, 0.8, 10.0))])  # the top instance changed class
+    assert figures["matched_instances"] == 1 and figures["passed"] is False
+
+
+def test_ties_at_a_shared_keep_top_k_cut_are_left_out_and_counted():
+    ref = _inst((0, 0.9, 1.0), (1, 0.4, 10.0))
+    cand = _inst((0, 0.9, 1.0), (1, 0.4, 4.0))  # same count: the last (tied) slot went to another instance
+    figures = compare_instance([ref], [cand])
+    assert figures["tied_at_cut"] == 1 and figures["reference_instances"] == 1 and figures["passed"] is True
+    fewer = compare_instance([ref], [_inst((0, 0.9, 1.0))])  # not cut at the same count: a real miss
+    assert fewer["tied_at_cut"] == 0 and fewer["passed"] is False
