@@ -46,8 +46,8 @@ def create_pipeline(pipeline=None, config=None, device=None, use_hpip=False, **k
             (see `python main.py --get_pipeline_config <name>`); None = config["pipeline_name"].
         config: dict in the pipeline YAML layout; its keys take precedence over the YAML's (as in PaddleX).
         device: device string (None = best available).
-        use_hpip: use the fastest inference engine available; none but Paddle Inference is yet (ONNX Runtime
-            is not there yet), which a warning says.
+        use_hpip: run on onnxruntime when the model directory holds inference.onnx (python main.py --paddle2onnx,
+            or Export.format=both); otherwise Paddle Inference, with a warning.
         **kwargs: sub-module keys replacing the YAML's: model_name, model_dir, batch_size and the task's options
             (semantic: target_size; instance: threshold). Any other name is refused, with a did-you-mean.
 
