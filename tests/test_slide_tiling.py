@@ -37,8 +37,13 @@ IMAGE = RNG.normal(size=(3, 70, 90)).astype(np.float32)
 
 def test_window_starts_cover_and_end_at_the_border():
     assert window_starts(10, 4, 3) == [0, 3, 6]
-    assert window_starts(11, 4, 3) == [0, 3, 6, 7]
+    assert window_starts(11, 4, 3) == [0, 2, 4, 7]  # steps <= stride, evenly spread: no near-complete overlap
     assert window_starts(4, 8, 2) == [0]
+    for length, crop, stride in ((4000, 768, 640), (8000, 768, 640), (10000, 512, 384), (770, 768, 640)):
+        starts = window_starts(length, crop, stride)
+        steps = [b - a for a, b in zip(starts, starts[1:])]
+        assert starts[0] == 0 and starts[-1] + crop == length and max(steps) <= stride
+        assert len(starts) == -(-(length - crop) // stride) + 1
 
 
 def test_a_window_covering_the_whole_image_is_exactly_the_whole_image_result():

@@ -2,8 +2,9 @@
 (dynamic graph). Numpy and OpenCV only: the caller supplies a function that turns a batch into logits.
 
 How a class map is made (`infer_labels`):
-- Windows of crop_size slide over the image by stride; the last window of a row/column is moved back so it ends
-  at the border (full context everywhere, as PaddleSeg's slide inference). An image smaller than the crop in a
+- Windows of crop_size slide over the image with a step of at most stride, evenly spaced so that the first starts
+  at 0 and the last ends at the border (full-size windows everywhere, as in PaddleSeg's slide inference, which
+  instead moves only the last window back). An image smaller than the crop in a
   dimension gets one window of the image's size there, so a window covering the whole image gives exactly the
   whole-image result. Only a model with a fixed input size gets its windows zero-padded (in normalised space, at
   the bottom/right) up to that size; the padded part of the logits is dropped.
@@ -124,12 +125,17 @@ def parse_tta(value, where="tta"):
 
 
 def window_starts(length, crop, stride):
-    """Start offsets of the windows along one axis; the last one ends at `length` (one window if crop >= length)."""
+    """Start offsets of the windows along one axis: as few as a step <= stride allows, evenly spaced, the first at
+    0 and the last ending at `length` (one window if crop >= length).
+
+    Even spacing, rather than PaddleSeg's "shift the last window back", keeps every overlap near crop - stride;
+    a shifted last window can overlap its neighbour by almost a whole crop, and the rows of that overlap are what
+    infer_labels must keep across the image's width.
+    """
     if crop >= length:
         return [0]
-    starts = list(range(0, length - crop, stride))
-    starts.append(length - crop)
-    return sorted(set(starts))
+    gaps = math.ceil((length - crop) / stride)
+    return [i * (length - crop) // gaps for i in range(gaps + 1)]
 
 
 def _resize_chw(array, width, height, interpolation):
