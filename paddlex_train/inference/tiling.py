@@ -178,7 +178,7 @@ def window_logits(crop, run_logits, tta=None, pad_to=None):
             logit = _run_padded(xi, run_logits, pad_to)
             logit = np.flip(logit, axis=axes) if axes else logit
             logit = _resize_chw(np.ascontiguousarray(logit, np.float32), w, h, cv2.INTER_LINEAR)
-            total = logit.astype(np.float32, copy=True) if total is None else total + logit
+            total = logit.astype(np.float32, copy=False) if total is None else total + logit  # fresh arrays
     return total
 
 
