@@ -6,7 +6,7 @@ rasterised polygon with pycocotools, exactly as a checker or evaluator would see
 
 Layout: <out>/images/<name>.jpg, <out>/annotations/instance_train.json, <out>/annotations/instance_val.json.
 
-Usage: python -m dataset_tools.synthetic_coco --out demo/inst_dataset [--num 12] [--size 128] [--seed 0]
+Usage: python -m dataset_tools.synthetic_coco --out demo/inst_dataset [--num 12] [--size 128] [--seed 0] [--noise 25]
 """
 import argparse
 import json
@@ -50,10 +50,10 @@ def _annotation(points, size, ann_id, image_id, cat_id):
             "iscrowd": 0}
 
 
-def make_image(rng, size, image_id, first_ann_id):
+def make_image(rng, size, image_id, first_ann_id, noise=25):
     """One RGB PIL image plus its list of COCO annotations (ids from `first_ann_id`)."""
-    noise = rng.normal(120, 25, (size, size, 3)).clip(0, 255).astype(np.uint8)
-    image = Image.fromarray(noise, "RGB")
+    background = rng.normal(120, noise, (size, size, 3)).clip(0, 255).astype(np.uint8)
+    image = Image.fromarray(background, "RGB")
     draw = ImageDraw.Draw(image)
     cell = size // _GRID
     cells = rng.permutation(_GRID * _GRID)[: int(rng.integers(1, 4))]
@@ -74,10 +74,10 @@ def _write_split(path, images, anns):
     path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 
 
-def generate(out_dir, num=12, size=128, seed=0, val_fraction=0.25):
+def generate(out_dir, num=12, size=128, seed=0, val_fraction=0.25, noise=25):
     """Write `num` images and COCO train/val annotation files under `out_dir`; returns the root Path.
 
-    The output is a pure function of (num, size, seed, val_fraction). Image and annotation ids are unique
+    The output is a pure function of (num, size, seed, val_fraction, noise). Image and annotation ids are unique
     across both splits; the last round(num * val_fraction) images (at least one) form the val split.
     """
     if num < 2:
@@ -88,7 +88,7 @@ def generate(out_dir, num=12, size=128, seed=0, val_fraction=0.25):
     rng = np.random.default_rng(seed)
     images, anns = [], []
     for i in range(num):
-        image, image_anns = make_image(rng, size, i + 1, len(anns) + 1)
+        image, image_anns = make_image(rng, size, i + 1, len(anns) + 1, noise)
         name = f"synth_{i:04d}.jpg"
         image.save(out / "images" / name, quality=95)
         images.append({"id": i + 1, "file_name": name, "width": size, "height": size})
@@ -109,8 +109,9 @@ def main(argv=None):
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--val-fraction", type=float, default=0.25)
+    p.add_argument("--noise", type=float, default=25, help="background noise standard deviation")
     args = p.parse_args(argv)
-    root = generate(args.out, args.num, args.size, args.seed, args.val_fraction)
+    root = generate(args.out, args.num, args.size, args.seed, args.val_fraction, noise=args.noise)
     print(f"Wrote {args.num} images with COCO instance annotations to {root}")
     return 0
 

@@ -4,7 +4,7 @@ Each image shows a few filled shapes on a noisy background; the label PNG holds 
 (0 background, 1 circle, 2 rectangle, 3 triangle). Colours are drawn per class with jitter, so a model can
 learn the task in a few hundred iterations.
 
-Usage: python -m dataset_tools.synthetic_seg --out demo/seg_dataset [--num 40] [--size 128] [--seed 0]
+Usage: python -m dataset_tools.synthetic_seg --out demo/seg_dataset [--num 40] [--size 128] [--seed 0] [--noise 25]
 """
 import argparse
 import sys
@@ -36,10 +36,10 @@ def _draw_shape(rng, cls, size, img_draw, lbl_draw):
         lbl_draw.polygon(pts, fill=cls)
 
 
-def make_pair(rng, size):
+def make_pair(rng, size, noise=25):
     """One (RGB image, L label) pair as PIL images."""
-    noise = rng.normal(120, 25, (size, size, 3)).clip(0, 255).astype(np.uint8)
-    image = Image.fromarray(noise, "RGB")
+    background = rng.normal(120, noise, (size, size, 3)).clip(0, 255).astype(np.uint8)
+    image = Image.fromarray(background, "RGB")
     label = Image.new("L", (size, size), 0)
     img_draw, lbl_draw = ImageDraw.Draw(image), ImageDraw.Draw(label)
     for _ in range(int(rng.integers(1, 4))):
@@ -47,10 +47,11 @@ def make_pair(rng, size):
     return image, label
 
 
-def generate(out_dir, num=40, size=128, seed=0, val_fraction=0.2):
+def generate(out_dir, num=40, size=128, seed=0, val_fraction=0.2, noise=25):
     """Write `num` pairs plus train.txt / val.txt / class_name.txt under `out_dir`; returns the root Path.
 
-    The output is a pure function of (num, size, seed, val_fraction).
+    The output is a pure function of (num, size, seed, val_fraction, noise); `noise` is the background's
+    standard deviation (the demo uses a calmer background so a model trained for a few minutes is useful).
     """
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
@@ -58,7 +59,7 @@ def generate(out_dir, num=40, size=128, seed=0, val_fraction=0.2):
     rng = np.random.default_rng(seed)
     lines = []
     for i in range(num):
-        image, label = make_pair(rng, size)
+        image, label = make_pair(rng, size, noise)
         stem = f"synth_{i:04d}"
         image.save(out / "images" / f"{stem}.jpg", quality=95)
         label.save(out / "annotations" / f"{stem}.png")
@@ -76,8 +77,9 @@ def main(argv=None):
     p.add_argument("--num", type=int, default=40)
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--noise", type=float, default=25, help="background noise standard deviation")
     args = p.parse_args(argv)
-    root = generate(args.out, args.num, args.size, args.seed)
+    root = generate(args.out, args.num, args.size, args.seed, noise=args.noise)
     print(f"Wrote {args.num} image/label pairs to {root}")
     return 0
 
