@@ -37,10 +37,10 @@ CONVERTS = {
     "SeaFormer_large": None,
     "Deeplabv3-R101": None,
     "Deeplabv3_Plus-R101": None,
+    "SegFormer-B4": None,
     "OCRNet_HRNet-W48": None,
     "PP-LiteSeg-T": (256, 256),
     "PP-LiteSeg-B": (256, 256),
-    "PP-YOLOE_seg-S": (64, 64),
 }
 
 # model -> (export input size, the start of the one-line error after "Error: ").
@@ -60,6 +60,10 @@ REFUSED = {
     "Cascade-MaskRCNN-ResNet50-vd-SSLDv2-FPN": ((64, 64), "Cascade-MaskRCNN-ResNet50-vd-SSLDv2-FPN cannot be "
                                                           "converted to ONNX: ops broadcast_tensors, "
                                                           "distribute_fpn_proposals, generate_proposals_v2"),
+    "MaskRCNN-ResNet101-vd-FPN": ((64, 64), "MaskRCNN-ResNet101-vd-FPN cannot be converted to ONNX: ops "
+                                            "broadcast_tensors, distribute_fpn_proposals, generate_proposals_v2"),
+    "MaskRCNN-ResNeXt101-vd-FPN": ((64, 64), "MaskRCNN-ResNeXt101-vd-FPN cannot be converted to ONNX: ops "
+                                             "broadcast_tensors, distribute_fpn_proposals, generate_proposals_v2"),
     "MaskFormer_small": (None, "MaskFormer_small cannot be converted to ONNX: op set_value (paddle2onnx does not "
                                "know its attribute fp32_values)"),
     "MaskFormer_tiny": (None, "MaskFormer_tiny cannot be converted to ONNX: op set_value (paddle2onnx does not know "
@@ -68,7 +72,7 @@ REFUSED = {
                          "converted model: Node (ConstantOfShape"),
 }
 
-REPRESENTATIVE = {"SegFormer-B0", "PP-YOLOE_seg-S", "SOLOv2"}
+REPRESENTATIVE = {"SegFormer-B0", "Mask-RT-DETR-S", "SOLOv2"}
 ALL = os.environ.get("PXT_ONNX_ALL") == "1"
 
 
@@ -112,3 +116,30 @@ def test_model_that_cannot_convert_fails_with_its_line(model, work):
     line = one_error_line(proc, code=1)
     assert line.startswith(f"Error: {expected}"), line
     assert not (out / "inference.onnx").exists() and not list(out.glob(".inference.onnx*"))
+
+
+PPYOLOE_REFS = REPO.parent / "shared" / "reference" / "instance_refs" / "PP-YOLOE_seg-S" / "weights_fp16.npz"
+
+
+def test_ppyoloe_seg_converts_but_onnxruntime_disagrees_and_the_parity_check_says_so(work):
+    """PP-YOLOE_seg-S converts, but its NMS on onnxruntime keeps other detections than Paddle Inference's
+    multiclass_nms (measured: 481/600 matched on two generated images, 263/300 against PaddleDetection's reference
+    detections where Paddle Inference matches 300/300). With the shared trained weights the export's parity check
+    fails an ONNX export with the figures, and nothing is left pretending to be a good ONNX model."""
+    if not PPYOLOE_REFS.is_file():
+        pytest.skip(f"{PPYOLOE_REFS} is not available")
+    import numpy as np
+
+    from paddlex_train.paddle_env import import_paddle
+
+    paddle = import_paddle()
+    weights = work / "ppyoloe_reference.pdparams"
+    arrays = np.load(PPYOLOE_REFS)
+    paddle.save({k: paddle.to_tensor(v.astype("float32") if v.dtype == np.float16 else v)
+                 for k, v in arrays.items()}, str(weights))
+    proc = onnx_models.export("PP-YOLOE_seg-S", weights, work / "ppyoloe", num_classes=80,
+                              extra=("-o", "Export.parity_images=1"))
+    line = one_error_line(proc, code=1)
+    assert "paddle_vs_dygraph: matched" in line and "onnx_vs_paddle: matched" in line
+    result = read_result(work / "ppyoloe", "export")
+    assert result["done_flag"] is False and result["err_type"] == "BackendError"
