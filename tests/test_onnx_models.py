@@ -29,6 +29,7 @@ CONVERTS = {
     "Mask-RT-DETR-S": (64, 64),
     "Mask-RT-DETR-M": (64, 64),
     "Mask-RT-DETR-L": (64, 64),
+    "Mask-RT-DETR-X": (64, 64),
     "SegFormer-B1": None,
     "SegFormer-B2": None,
     "SegFormer-B3": None,
