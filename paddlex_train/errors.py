@@ -51,7 +51,12 @@ class UnsupportedError(PxtError):
 
 
 class DownloadError(PxtError):
-    """A file given by URL (weights, inputs) could not be downloaded."""
+    """A file given by URL (weights, inputs) could not be downloaded (offline, HTTP error, too large)."""
+
+
+class InputError(PxtError):
+    """A file or directory the user named for prediction (an image, an input folder, an exported model directory)
+    is missing or cannot be read."""
 
 
 class TrainingDivergedError(PxtError):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import ConfigError, PxtError
+from ..errors import ConfigError, InputError
 
 INFERENCE_YML = "inference.yml"
 
@@ -41,7 +41,7 @@ class InferenceModel:
 
 
 def _missing_dir_error(model_dir, what):
-    return PxtError(
+    return InputError(
         f"{what} {model_dir} is not an exported model directory (no {INFERENCE_YML}).",
         hint="point it at the inference/ folder written by Global.mode=export or by training "
              "(e.g. output/best_model/inference), or train and export a model first",
@@ -59,18 +59,18 @@ def read_inference_dir(model_dir, what="Predict.model_dir"):
         InferenceModel.
 
     Raises:
-        PxtError: when the directory, inference.yml, the program or the weights are missing or unreadable.
+        InputError: when the directory, inference.yml, the program or the weights are missing or unreadable.
     """
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
-        raise PxtError(f"{what} {model_dir} does not exist.",
+        raise InputError(f"{what} {model_dir} does not exist.",
                        hint="train and export a model (Global.mode=train, then export), "
                             "or point it at an existing exported inference directory")
     yml = model_dir / INFERENCE_YML
     if not yml.is_file():
         nested = model_dir / "inference"
         if (nested / INFERENCE_YML).is_file():  # e.g. best_model/ given instead of best_model/inference/
-            raise PxtError(f"{what} {model_dir} holds no {INFERENCE_YML}, but {nested} does.",
+            raise InputError(f"{what} {model_dir} holds no {INFERENCE_YML}, but {nested} does.",
                            hint=f"set it to {nested}")
         raise _missing_dir_error(model_dir, what)
     try:
@@ -90,7 +90,7 @@ def read_inference_dir(model_dir, what="Predict.model_dir"):
     onnx_only = not model_file.is_file() and (model_dir / "inference.onnx").is_file()
     for path, kind in (() if onnx_only else ((model_file, "program"), (params_file, "weights"))):
         if not path.is_file():
-            raise PxtError(f"{yml} names the {kind} file {path.name}, but {path} does not exist.",
+            raise InputError(f"{yml} names the {kind} file {path.name}, but {path} does not exist.",
                            hint="re-export the model into this directory (Global.mode=export)")
     glob = raw.get("Global") or {}
     labels = glob.get("label_names") or raw.get("label_list")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import PxtError
+from ..errors import InputError
 from ..utils.download import cache_root, fetch_cached, is_url
 from ..utils.images import IMAGE_EXTS
 URL_TIMEOUT = 30  # seconds for connect and each read
@@ -45,7 +45,7 @@ def expand_inputs(inputs, what="input"):
         what: how the input was given, for messages ("Predict.input", "input").
 
     Raises:
-        PxtError: for a missing path, an empty directory, an empty list or an unsupported type.
+        InputError: for a missing path, an empty directory, an empty list or an unsupported type.
     """
     values = []
 
@@ -62,26 +62,26 @@ def expand_inputs(inputs, what="input"):
                 found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTS
                                and not any(part.startswith(".") for part in p.relative_to(path).parts))
                 if not found:
-                    raise PxtError(f"{what} directory {path} contains no images.",
+                    raise InputError(f"{what} directory {path} contains no images.",
                                    hint=f"image files end in {', '.join(IMAGE_EXTS)}")
                 values.extend(str(p) for p in found)
             elif path.is_file():
                 values.append(str(path))
             else:
-                raise PxtError(f"{what} {text} does not exist.",
+                raise InputError(f"{what} {text} does not exist.",
                                hint="give an image file, a directory of images, an http(s) URL, or a list of these")
         elif isinstance(item, (list, tuple)):
             for sub in item:
                 add(sub)
         else:
-            raise PxtError(f"{what} has an unsupported type {type(item).__name__}.",
+            raise InputError(f"{what} has an unsupported type {type(item).__name__}.",
                            hint="give a path, directory, URL, numpy.ndarray (BGR, uint8) or a list of these")
 
     if inputs is None:
-        raise PxtError(f"No {what} given.", hint="set Predict.input (or pass --input) to an image, directory or URL")
+        raise InputError(f"No {what} given.", hint="set Predict.input (or pass --input) to an image, directory or URL")
     add(inputs)
     if not values:
-        raise PxtError(f"{what} is an empty list.", hint="give at least one image")
+        raise InputError(f"{what} is an empty list.", hint="give at least one image")
     return [Source(v, i) for i, v in enumerate(values)]
 
 
@@ -89,7 +89,7 @@ def _to_rgb(array, what):
     import cv2
 
     if array.dtype != np.uint8:
-        raise PxtError(f"{what} is a {array.dtype} array; uint8 is expected.",
+        raise InputError(f"{what} is a {array.dtype} array; uint8 is expected.",
                        hint="convert it with array.astype('uint8') (values 0..255, BGR order)")
     if array.ndim == 2:
         return cv2.cvtColor(array, cv2.COLOR_GRAY2RGB)
@@ -97,7 +97,7 @@ def _to_rgb(array, what):
         return cv2.cvtColor(array, cv2.COLOR_BGR2RGB)
     if array.ndim == 3 and array.shape[2] == 4:
         return cv2.cvtColor(array, cv2.COLOR_BGRA2RGB)
-    raise PxtError(f"{what} has shape {array.shape}; expected HxW, HxWx3 (BGR) or HxWx4 (BGRA).")
+    raise InputError(f"{what} has shape {array.shape}; expected HxW, HxWx3 (BGR) or HxWx4 (BGRA).")
 
 
 def read_image(source, cache_dir=None):
@@ -106,7 +106,7 @@ def read_image(source, cache_dir=None):
     URLs are downloaded (timeout URL_TIMEOUT s, at most URL_MAX_BYTES) into the download cache first.
 
     Raises:
-        PxtError: for a download failure, an unreadable/non-image file or a bad array.
+        InputError (DownloadError for a URL): for a download failure, an unreadable/non-image file or a bad array.
     """
     import cv2
 
@@ -120,9 +120,9 @@ def read_image(source, cache_dir=None):
     try:
         data = np.fromfile(str(path), dtype=np.uint8)  # np.fromfile + imdecode also handles non-ASCII paths
     except OSError as e:
-        raise PxtError(f"Input {value} cannot be read: {e.strerror or e}.") from None
+        raise InputError(f"Input {value} cannot be read: {e.strerror or e}.") from None
     image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if image is None:
-        raise PxtError(f"Input {value} is not a readable image.",
+        raise InputError(f"Input {value} is not a readable image.",
                        hint=f"predict accepts image files ({', '.join(IMAGE_EXTS)})")
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)

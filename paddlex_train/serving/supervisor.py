@@ -4,7 +4,7 @@ port, forward SIGTERM/SIGINT, and restart a worker that dies on its own (a crash
 import time
 from multiprocessing.connection import wait
 
-from ..errors import ConfigError, PxtError
+from ..errors import BackendError, ConfigError
 from ..log import get_logger
 from .server import bind, install_stop_handlers, spawn_context
 
@@ -29,13 +29,13 @@ class _Pool:
         child.close()
         self.procs[index] = proc
         if not parent.poll(_START_TIMEOUT):
-            raise PxtError(f"Worker {index} did not load its model within {_START_TIMEOUT} s.")
+            raise BackendError(f"Worker {index} did not load its model within {_START_TIMEOUT} s.")
         try:
             kind, payload = parent.recv()
         except EOFError:
-            raise PxtError(f"Worker {index} exited while loading the model (exit code {proc.exitcode}).") from None
+            raise BackendError(f"Worker {index} exited while loading the model (exit code {proc.exitcode}).") from None
         if kind == "error":
-            raise PxtError(payload)
+            raise BackendError(payload)
         return payload
 
     def stop(self, signum=None):
@@ -56,14 +56,14 @@ def _check_port_free(host, port):
 
 
 def supervise(options, devices, target):
-    """Run the pool until stopped; returns 0 after a clean shutdown (PxtError when a worker fails to start)."""
+    """Run the pool until stopped; returns 0 after a clean shutdown (BackendError when a worker fails to start)."""
     log = get_logger()
     _check_port_free(options.host, options.port)
     pool = _Pool(options, devices, target)
     install_stop_handlers(pool.stop)
     try:
         infos = [pool.start(i) for i in range(len(devices))]
-    except (PxtError, ConfigError):
+    except (BackendError, ConfigError):
         pool.stop()
         pool.join()
         raise
@@ -81,7 +81,7 @@ def supervise(options, devices, target):
             if len(pool.restarts) > _MAX_RESTARTS_PER_MINUTE:
                 pool.stop()
                 pool.join()
-                raise PxtError(f"Workers keep dying (worker {index} exit code {proc.exitcode}); stopping.")
+                raise BackendError(f"Workers keep dying (worker {index} exit code {proc.exitcode}); stopping.")
             log.warning(f"Worker {index} exited with code {proc.exitcode}; starting a new one.")
             pool.start(index)
     pool.join()

@@ -16,14 +16,10 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from ..errors import PxtError
+from ..errors import DownloadError
 
 PADDLEX_MODEL_HOST = "https://paddle-model-ecology.bj.bcebos.com/paddlex/official_pretrained_model/"
 URL_BASE_VARIABLE = "PADDLEX_TRAIN_OFFICIAL_URL_BASE"
-
-
-class DownloadError(PxtError):
-    """A URL could not be fetched (offline, HTTP error, too large)."""
 
 
 def cache_root():
