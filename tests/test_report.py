@@ -57,6 +57,14 @@ def test_failed_mode_puts_its_error_on_top_and_keeps_other_sections(tmp_path):
     assert '<section id="check_dataset">' in html
 
 
+@pytest.mark.parametrize("mode", ["check_dataset", "train", "evaluate", "export", "predict"])
+def test_a_mode_that_fails_first_gets_a_section_with_its_error(tmp_path, mode, caplog):
+    write_failure(tmp_path, mode, ConfigError(f"{mode} went wrong.", hint="fix it"))
+    html = _html(tmp_path)
+    assert f"{mode} failed: {mode} went wrong. Hint: fix it" in html
+    assert "could not write" not in caplog.text
+
+
 def test_report_problem_never_fails_the_mode(tmp_path, monkeypatch):
     from paddlex_train.report import build
 
