@@ -30,6 +30,8 @@ CONVERTS = {
     "Mask-RT-DETR-M": (64, 64),
     "Mask-RT-DETR-L": (64, 64),
     "Mask-RT-DETR-X": (64, 64),
+    "Mask-RT-DETR-H": (64, 64),
+    "SegFormer-B5": None,
     "SegFormer-B1": None,
     "SegFormer-B2": None,
     "SegFormer-B3": None,
