@@ -46,3 +46,17 @@ def test_ties_at_a_shared_keep_top_k_cut_are_left_out_and_counted():
     assert figures["tied_at_cut"] == 1 and figures["reference_instances"] == 1 and figures["passed"] is True
     fewer = compare_instance([ref], [_inst((0, 0.9, 1.0))])  # not cut at the same count: a real miss
     assert fewer["tied_at_cut"] == 0 and fewer["passed"] is False
+
+
+def test_near_tie_clusters_resolved_the_other_way_by_nms_are_left_out_and_counted():
+    # The reference kept the box at x=10, the candidate its tied neighbour at x=11 (box IoU 0.71, score equal):
+    # NMS broke a near-tie the other way; the masks differ by more than the rule allows, the model does not.
+    ref = _inst((0, 0.9, 1.0), (1, 0.30, 10.0))
+    cand = _inst((0, 0.9, 1.0), (1, 0.301, 11.0), (1, 0.1, 30.0), size=(20, 40))
+    ref = {"boxes": ref["boxes"], "masks": np.pad(ref["masks"], ((0, 0), (0, 0), (0, 20)))}
+    figures = compare_instance([ref], [cand])
+    assert figures["tied_in_nms"] == 1 and figures["reference_instances"] == 1 and figures["passed"] is True
+    # A real disagreement is not excused: the same neighbour with another score.
+    moved = _inst((0, 0.9, 1.0), (1, 0.45, 11.0), (1, 0.1, 30.0), size=(20, 40))
+    figures = compare_instance([ref], [moved])
+    assert figures["tied_in_nms"] == 0 and figures["passed"] is False

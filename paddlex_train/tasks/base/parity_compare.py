@@ -6,7 +6,10 @@ Instance: the rule of shared/tools/compare_instance_reference.py: every referenc
 must find its own candidate instance (maximum matching) with the same class, score within 2e-3 + 1 %, box corners
 within 2 px and mask IoU >= 0.9 (masks under 30 px: areas within 30 px). When both engines return the same number
 of instances (the model's keep_top_k cut), reference instances whose score ties the candidate's lowest kept score are
-left out and counted (`tied_at_cut`): which of a tie survives the cut is each engine's tie-breaking.
+left out and counted (`tied_at_cut`): which of a tie survives the cut is each engine's tie-breaking. Likewise inside
+NMS: an unmatched reference instance paired with an unmatched candidate of the same class, a tied score and a box
+overlapping it by IoU >= NMS_TIE_IOU is the other member of a near-tie cluster that NMS resolved the other way
+(`tied_in_nms`; frequent for untrained weights, whose scores tie in clusters).
 """
 import numpy as np
 
@@ -15,6 +18,7 @@ INSTANCE_MIN_MATCHED = 0.95      # share of reference instances matched (compare
 MIN_SCORE = 0.05                 # reference instances below this score are not required to match: the candidate
                                  # runs at threshold 0, so a score near the cut cannot drop an instance
 SCORE_TOL, SCORE_REL, BOX_TOL, MASK_IOU, SMALL_MASK = 2e-3, 0.01, 2.0, 0.9, 30
+NMS_TIE_IOU = 0.5                # below every NMS IoU threshold the instance models use (0.5-0.7)
 
 
 def _miou(pred, truth, num_classes, ignore=255):
@@ -70,8 +74,8 @@ def _instances(result, min_score):
 
 def match_image(reference, candidate):
     """(reference count, matched, [box offsets of matched pairs], [mask IoUs of matched pairs], reference instances
-    exempt as tied with the score at which both lists were cut) for one image;
-    reference and candidate are {boxes: [{cls_id, score, coordinate}], masks: (N, H, W)}."""
+    exempt as tied with the score at which both lists were cut, reference instances exempt as NMS ties) for one
+    image; reference and candidate are {boxes: [{cls_id, score, coordinate}], masks: (N, H, W)}."""
     refs, preds = _instances(reference, MIN_SCORE), _instances(candidate, 0.0)
     pairs = {}
     edges = []
@@ -96,8 +100,39 @@ def match_image(reference, candidate):
 
     matched = sum(augment(i, set()) for i in range(len(refs)))
     figures = [pairs[i, j] for j, i in owner.items()]
-    return len(refs) - _tied_at_cut(reference, candidate, refs, preds, owner), matched, \
-        [f[0] for f in figures], [f[1] for f in figures], _tied_at_cut(reference, candidate, refs, preds, owner)
+    nms_pairs = _tied_in_nms(refs, preds, owner)
+    # Ties inside NMS are paired first, so the cut below only sees what they leave unexplained (no double count).
+    at_cut = _tied_at_cut(reference, candidate, refs, preds, {**owner, **nms_pairs})
+    in_nms = len(nms_pairs)
+    return len(refs) - at_cut - in_nms, matched, [f[0] for f in figures], [f[1] for f in figures], at_cut, in_nms
+
+
+def _box_iou(a, b):
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _tied_in_nms(refs, preds, owner):
+    """Unmatched reference instances explained by NMS keeping another member of a near-tie cluster: {candidate index:
+    reference index}, each unmatched reference paired once with an unmatched candidate of the same class, a score
+    within the tolerance and a box IoU >= NMS_TIE_IOU."""
+    matched_refs = set(owner.values())
+    free = [j for j in range(len(preds)) if j not in owner]
+    pairs = {}
+    for i, r in enumerate(refs):
+        if i in matched_refs:
+            continue
+        for j in free:
+            p = preds[j]
+            if p["cls"] == r["cls"] and abs(p["score"] - r["score"]) <= SCORE_TOL + SCORE_REL * r["score"] \
+                    and _box_iou(p["box"], r["box"]) >= NMS_TIE_IOU:
+                free.remove(j)
+                pairs[j] = i
+                break
+    return pairs
 
 
 def _tied_at_cut(reference, candidate, refs, preds, owner):
@@ -116,14 +151,15 @@ def _tied_at_cut(reference, candidate, refs, preds, owner):
 
 def compare_instance(reference, candidate):
     """Figures for lists of per-image instance results (see match_image)."""
-    total = matched = exempt = 0
+    total = matched = exempt = nms_ties = 0
     offsets, ious = [], []
     for r, c in zip(reference, candidate):
-        n, m, off, iou, cut = match_image(r, c)
-        total, matched, offsets, ious, exempt = total + n, matched + m, offsets + off, ious + iou, exempt + cut
+        n, m, off, iou, cut, tie = match_image(r, c)
+        total, matched, offsets, ious = total + n, matched + m, offsets + off, ious + iou
+        exempt, nms_ties = exempt + cut, nms_ties + tie
     share = matched / total if total else 1.0
     return {"reference_instances": total, "matched_instances": matched, "matched_share": round(share, 6),
-            "tied_at_cut": exempt,
+            "tied_at_cut": exempt, "tied_in_nms": nms_ties,
             "max_box_offset": round(max(offsets), 4) if offsets else 0.0,
             "min_mask_iou": round(min(ious), 6) if ious else 1.0,
             "tolerance": {"matched_share_min": INSTANCE_MIN_MATCHED, "box_offset_max": BOX_TOL,
