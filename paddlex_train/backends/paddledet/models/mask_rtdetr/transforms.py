@@ -10,30 +10,25 @@ from ppdet.data import transform
 from ppdet.data.transform.operators import BaseOperator, Pad, RandomCrop, RandomDistort, RandomExpand, register_op
 
 
-class RandomDistortWithProb(RandomDistort):
+class _AppliedWithProb:
+    """Mixin for a ppdet operator: it runs on a sample with probability `prob`, else passes the sample through."""
+
+    def __init__(self, prob=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.prob = prob
+
+    def apply(self, sample, context=None):
+        if np.random.uniform(0.0, 1.0) >= self.prob:
+            return sample
+        return super().apply(sample, context)
+
+
+class RandomDistortWithProb(_AppliedWithProb, RandomDistort):
     """RandomDistort applied to a sample with probability `prob` (the recipe uses 0.8)."""
 
-    def __init__(self, prob=1.0, **kwargs):
-        super().__init__(**kwargs)
-        self.prob = prob
 
-    def apply(self, sample, context=None):
-        if np.random.uniform(0.0, 1.0) >= self.prob:
-            return sample
-        return super().apply(sample, context)
-
-
-class RandomCropWithProb(RandomCrop):
+class RandomCropWithProb(_AppliedWithProb, RandomCrop):
     """RandomCrop (boxes, classes and gt_segm masks together) applied with probability `prob` (recipe: 0.8)."""
-
-    def __init__(self, prob=1.0, **kwargs):
-        super().__init__(**kwargs)
-        self.prob = prob
-
-    def apply(self, sample, context=None):
-        if np.random.uniform(0.0, 1.0) >= self.prob:
-            return sample
-        return super().apply(sample, context)
 
 
 class RandomExpandSegm(RandomExpand):
