@@ -36,8 +36,10 @@ def key_figure(out, mode, result, task):
     attrs = result.get("attributes") or {}
     metrics = result.get("metrics") or {}
     if mode == "check_dataset":
-        return (f"pass={result.get('check_pass')}, train {attrs.get('train_samples')} / val "
-                f"{attrs.get('val_samples')}, num_classes {attrs.get('num_classes')}")
+        # Instance results count annotations in *_samples and images in *_images; semantic ones images in *_samples.
+        train, val = (attrs.get(f"{s}_images", attrs.get(f"{s}_samples")) for s in ("train", "val"))
+        return (f"pass={result.get('check_pass')}, train {train} / val {val} images, "
+                f"num_classes {attrs.get('num_classes')}")
     if mode == "train":
         best = (result.get("models") or {}).get("best") or {}
         name = "val mIoU" if task == "semantic" else "val mask AP"
@@ -89,8 +91,8 @@ def main(argv=None):
         rows += rows_for(args.inst, "instance", args.inst_model)
     if args.serve:
         text = Path(args.serve).read_text(encoding="utf-8").strip().splitlines() if Path(args.serve).is_file() else []
-        rows.append(("semantic serve", "main.py --serve --pipeline semantic_segmentation",
-                     (text[-1] if text else "did not run")[:90]))
+        answer = [line for line in text if line.startswith("Serving smoke:")] or text[-1:] or ["did not run"]
+        rows.append(("semantic serve", "main.py --serve --pipeline semantic_segmentation", answer[-1][:90]))
     print_table(rows)
     for folder in filter(None, (args.seg, args.inst)):
         print(f"Report: {Path(folder).resolve() / 'report.html'}  (pictures: {Path(folder).resolve()}/*_overlay.png, "

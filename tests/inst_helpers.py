@@ -32,6 +32,18 @@ def shrink(cfg):
     return cfg
 
 
+def export_untrained(data, out, model="MaskRCNN-ResNet50-FPN", num_classes=3, size=64):
+    """Export a randomly initialised, shrunk `model` (score thresholds 0) to `out`; returns the inference dir."""
+    from ppdet.core.workspace import create
+
+    from paddlex_train.backends.paddledet.config import DetSettings, build_config
+    from paddlex_train.backends.paddledet.export import export_inference
+
+    cfg = shrink(build_config(model, data, DetSettings(num_classes=num_classes, target_size=[size, size])))
+    export_inference(cfg, create(cfg.architecture).state_dict(), out / "inference", model)
+    return out / "inference"
+
+
 def _rows(outputs):
     """(boxes (N, 6), masks (N, H, W)) from raw program outputs of either layout (see inference/instance.py)."""
     if len(outputs) == 4:  # SOLOv2: bbox_num, cate_label, cate_score, segm

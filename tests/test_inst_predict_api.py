@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import run_main
-from inst_helpers import coco_set, shrink
+from inst_helpers import coco_set, export_untrained
 
 pytestmark = pytest.mark.slow
 MODEL = "MaskRCNN-ResNet50-FPN"
@@ -19,15 +19,7 @@ def data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def model_dir(data, module_tmp):
-    from ppdet.core.workspace import create
-
-    from paddlex_train.backends.paddledet.config import DetSettings, build_config
-    from paddlex_train.backends.paddledet.export import export_inference
-
-    out = module_tmp("inst_export")
-    cfg = shrink(build_config(MODEL, data, DetSettings(num_classes=3, target_size=[64, 64])))
-    export_inference(cfg, create(cfg.architecture).state_dict(), out / "inference", MODEL)
-    return out / "inference"
+    return export_untrained(data, module_tmp("inst_export"), MODEL)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from inst_helpers import coco_set, shrink
+from inst_helpers import coco_set, export_untrained
 
 sys.path.insert(0, str(REPO / "bench"))
 from serving_server import ServerProcess  # noqa: E402
@@ -26,15 +26,7 @@ def data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def model_dir(data, module_tmp):
-    from ppdet.core.workspace import create
-
-    from paddlex_train.backends.paddledet.config import DetSettings, build_config
-    from paddlex_train.backends.paddledet.export import export_inference
-
-    out = module_tmp("inst_export")
-    cfg = shrink(build_config(MODEL, data, DetSettings(num_classes=3, target_size=[64, 64])))
-    export_inference(cfg, create(cfg.architecture).state_dict(), out / "inference", MODEL)
-    return out / "inference"
+    return export_untrained(data, module_tmp("inst_export"), MODEL)
 
 
 def test_instance_server_masks_paste_back(model_dir, data, tmp_path):
