@@ -88,6 +88,10 @@ def _fail(error, mode, output, debug):
         traceback.print_exc()
     print(f"Error: {line}", file=sys.stderr)
     if mode and output:
+        if mode == "train":  # a failing worker of a multi-process run must not overwrite rank 0's result file
+            from .training.distributed import rank_output
+
+            output = rank_output(output)
         try:
             path = write_failure(output, mode, error)
             print(f"Result written to {path}", file=sys.stderr)

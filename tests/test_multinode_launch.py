@@ -136,3 +136,16 @@ def test_dist_ips_typo_is_one_line(data, tmp_path):
 
     proc = run_main(*seg_args(MODEL, "train", data, tmp_path / "out", "Train.dist_ips=10.0.0.1;10.0.0.2"))
     assert "Train.dist_ips='10.0.0.1;10.0.0.2' must be comma-separated IP addresses" in one_error_line(proc, 2)
+
+
+def test_a_failing_worker_writes_its_failure_beside_not_over_rank_0(tmp_path, monkeypatch):
+    """A rank >= 1 that fails reports into distributed_train_logs/rank<N>, leaving <output>/train_result.json alone."""
+    from paddlex_train.cli import _fail
+    from paddlex_train.errors import ConfigError
+
+    (tmp_path / "train_result.json").write_text('{"done_flag": true}')
+    monkeypatch.setenv("PADDLE_TRAINER_ID", "1")
+    assert _fail(ConfigError("rank 1 went wrong."), "train", str(tmp_path), debug=False) == 2
+    assert (tmp_path / "train_result.json").read_text() == '{"done_flag": true}'
+    side = tmp_path / "distributed_train_logs" / "rank1" / "train_result.json"
+    assert '"done_flag": false' in side.read_text()

@@ -23,6 +23,12 @@ def rank():
     return int(os.environ.get("PADDLE_TRAINER_ID", "0"))
 
 
+def rank_output(output):
+    """Where this process writes its result files: `output` for rank 0, else <output>/distributed_train_logs/rank<N>
+    (the engine writes <output>/train_result.json after the run; other ranks must not overwrite rank 0's)."""
+    return Path(output) if rank() == 0 else Path(output) / LOG_DIR_NAME / f"rank{rank()}"
+
+
 def world_size():
     """Number of training processes (1 outside distributed runs)."""
     return int(os.environ.get("PADDLE_TRAINERS_NUM", "1"))

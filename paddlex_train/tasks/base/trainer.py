@@ -86,7 +86,7 @@ class BaseTrainer(ModeRunner):
             return body
         is_main = distributed.rank() == 0
         if not is_main:  # the engine writes <Global.output>/train_result.json after us: keep other ranks away
-            side = self.output / distributed.LOG_DIR_NAME / f"rank{distributed.rank()}"
+            side = distributed.rank_output(self.output)
             side.mkdir(parents=True, exist_ok=True)
             self.ctx = self.ctx.for_rank(distributed.rank(), side)
         point = self._resume_point()  # identity checks before the (slow) model build
