@@ -4,31 +4,18 @@ import json
 
 import pytest
 
-from conftest import INST_CONFIG_DIR, read_result, run_main
-from inst_helpers import coco_set
+from conftest import read_result, run_main
+from inst_e2e_helpers import args_for, data, train_one_epoch, train_two_processes  # noqa: F401 (data is a fixture)
+from seg_helpers import run_ok
 
-CFG = INST_CONFIG_DIR / "MaskRCNN-ResNet50-FPN.yaml"
 ENV = {"OMP_NUM_THREADS": "1"}
 
-
-def _args(data, out, mode, *extra):
-    return ["-c", CFG, "-o", f"Global.mode={mode}", "-o", "Global.device=cpu", "-o", f"Global.dataset_dir={data}",
-            "-o", f"Global.output={out}", "-o", "Train.num_classes=3", "-o", "Train.input_shape=[64,64]",
-            "-o", "Train.batch_size=2", "-o", "Train.learning_rate=0.0005", "-o", "Train.warmup_steps=1",
-            "-o", "Train.log_interval=1", "-o", "Train.pretrain_weight_path=null", *extra]
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return coco_set(tmp_path_factory, num=6, name="coco64x6")
+_args = args_for("MaskRCNN-ResNet50-FPN", "Train.batch_size=2", "Train.learning_rate=0.0005", "Train.warmup_steps=1")
 
 
 @pytest.fixture(scope="module")
 def trained(data, module_tmp):
-    out = module_tmp("inst_run")
-    proc = run_main(*_args(data, out, "train", "-o", "Train.epochs_iters=1"), env=ENV, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return out
+    return train_one_epoch(_args, data, module_tmp("inst_run"))
 
 
 @pytest.mark.slow
@@ -48,16 +35,14 @@ def test_train_output_tree(trained):
 
 @pytest.mark.slow
 def test_evaluate_export_predict(trained, data, tmp_path):
-    proc = run_main(*_args(data, trained, "evaluate"), env=ENV)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_ok(*_args(data, trained, "evaluate"))
     metrics = read_result(trained, "evaluate")["metrics"]
     assert {"AP", "bbox_AP", "AP50", "AP75", "APs", "APm", "APl"} <= set(metrics)
     assert set(metrics["per_category_AP"]) == {"circle", "rectangle", "triangle"}
 
     exp = tmp_path / "exp"
-    proc = run_main(*_args(data, exp, "export", "-o",
-                           f"Export.weight_path={trained / 'best_model' / 'best_model.pdparams'}"), env=ENV)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_ok(*_args(data, exp, "export", "-o",
+                  f"Export.weight_path={trained / 'best_model' / 'best_model.pdparams'}"))
     import yaml
 
     yml = yaml.safe_load((exp / "inference.yml").read_text())
@@ -65,9 +50,8 @@ def test_evaluate_export_predict(trained, data, tmp_path):
     assert {"mode", "draw_threshold", "metric", "arch", "Preprocess"} <= set(yml)
 
     pred = tmp_path / "pred"
-    proc = run_main(*_args(data, pred, "predict", "-o", f"Predict.model_dir={exp}", "-o",
-                           f"Predict.input={data / 'images'}"), env=ENV)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_ok(*_args(data, pred, "predict", "-o", f"Predict.model_dir={exp}", "-o",
+                  f"Predict.input={data / 'images'}"))
     result = read_result(pred, "predict")
     assert result["num_inputs"] == 6
     for entry in result["results"]:
@@ -80,9 +64,8 @@ def test_evaluate_export_predict(trained, data, tmp_path):
     counts = {}
     for threshold in (0.0, 1.0):  # Predict.threshold reaches the predictor: 0 keeps every instance, 1 none
         out = tmp_path / f"pred_t{threshold}"
-        proc = run_main(*_args(data, out, "predict", "-o", f"Predict.model_dir={exp}", "-o",
-                               f"Predict.input={data / 'images'}", "-o", f"Predict.threshold={threshold}"), env=ENV)
-        assert proc.returncode == 0, proc.stderr[-2000:]
+        run_ok(*_args(data, out, "predict", "-o", f"Predict.model_dir={exp}", "-o",
+                      f"Predict.input={data / 'images'}", "-o", f"Predict.threshold={threshold}"))
         counts[threshold] = sum(len(json.loads((out / e["json"]).read_text())["res"]["boxes"])
                                 for e in read_result(out, "predict")["results"])
     assert counts[1.0] == 0 and counts[0.0] > 0
@@ -90,9 +73,8 @@ def test_evaluate_export_predict(trained, data, tmp_path):
 
 @pytest.mark.slow
 def test_resume_continues_at_next_epoch(trained, data):
-    proc = run_main(*_args(data, trained, "train", "-o", "Train.epochs_iters=2", "-o",
-                           f"Train.resume_path={trained / '1'}"), env=ENV, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_ok(*_args(data, trained, "train", "-o", "Train.epochs_iters=2", "-o",
+                  f"Train.resume_path={trained / '1'}"), timeout=900)
     log = (trained / "train.log").read_text()
     assert "Resumed from" in log and "[TRAIN] epoch: 2/2, iter: 1/2" in log
     assert "[TRAIN] epoch: 1/2" not in log.split("Resumed from")[-1]
@@ -102,13 +84,8 @@ def test_resume_continues_at_next_epoch(trained, data):
 
 @pytest.mark.slow
 def test_two_process_cpu_launch(data, tmp_path):
-    out = tmp_path / "dist"
-    proc = run_main(*_args(data, out, "train", "-o", "Train.epochs_iters=1", "-o", "Global.device=cpu:0,1",
-                           "-o", "Train.batch_size=1"), env=ENV, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert (out / "best_model" / "best_model.pdparams").is_file()
+    out = train_two_processes(_args, data, tmp_path / "dist")
     assert (out / "distributed_train_logs").is_dir()
-    assert read_result(out, "train")["done_flag"] is True
 
 
 def test_class_count_mismatch_is_a_config_error(data, tmp_path):

@@ -6,40 +6,24 @@ import json
 import pytest
 import yaml
 
-from conftest import INST_CONFIG_DIR, read_result, run_main
-from inst_helpers import coco_set
+from conftest import read_result
+from inst_e2e_helpers import args_for, data, train_one_epoch, train_two_processes  # noqa: F401 (data is a fixture)
+from seg_helpers import run_ok
 
 pytestmark = pytest.mark.slow
-CFG = INST_CONFIG_DIR / "PP-YOLOE_seg-S.yaml"
-ENV = {"OMP_NUM_THREADS": "1"}
-
-
-def _args(data, out, mode, *extra):
-    return ["-c", CFG, "-o", f"Global.mode={mode}", "-o", "Global.device=cpu", "-o", f"Global.dataset_dir={data}",
-            "-o", f"Global.output={out}", "-o", "Train.num_classes=3", "-o", "Train.input_shape=[64,64]",
-            "-o", "Train.batch_size=2", "-o", "Train.warmup_steps=1", "-o", "Train.log_interval=1",
-            "-o", "Train.pretrain_weight_path=null", *extra]
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return coco_set(tmp_path_factory, num=6, name="coco64x6")
+_args = args_for("PP-YOLOE_seg-S", "Train.batch_size=2", "Train.warmup_steps=1")
 
 
 @pytest.fixture(scope="module")
 def trained(data, module_tmp):
-    out = module_tmp("ppyoloe_seg_run")
-    proc = run_main(*_args(data, out, "train", "-o", "Train.epochs_iters=1"), env=ENV, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return out
+    return train_one_epoch(_args, data, module_tmp("ppyoloe_seg_run"))
 
 
 @pytest.fixture(scope="module")
 def exported(trained, data, module_tmp):
     out = module_tmp("ppyoloe_seg_export")
-    proc = run_main(*_args(data, out, "export", "-o",
-                           f"Export.weight_path={trained / 'best_model' / 'best_model.pdparams'}"), env=ENV)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_ok(*_args(data, out, "export", "-o",
+                  f"Export.weight_path={trained / 'best_model' / 'best_model.pdparams'}"))
     return out
 
 
@@ -53,8 +37,7 @@ def test_train_writes_checkpoints_and_inference(trained):
 
 
 def test_evaluate_reports_mask_and_box_ap(trained, data):
-    proc = run_main(*_args(data, trained, "evaluate"), env=ENV)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_ok(*_args(data, trained, "evaluate"))
     metrics = read_result(trained, "evaluate")["metrics"]
     assert {"AP", "bbox_AP", "AP50", "AP75", "APs", "APm", "APl"} <= set(metrics)
     assert set(metrics["per_category_AP"]) == {"circle", "rectangle", "triangle"}
@@ -75,9 +58,8 @@ def test_predict_mode_api_and_pipeline(exported, data, tmp_path):
     from paddlex_train import create_model, create_pipeline
 
     pred = tmp_path / "pred"
-    proc = run_main(*_args(data, pred, "predict", "-o", f"Predict.model_dir={exported}", "-o",
-                           f"Predict.input={data / 'images'}", "-o", "Predict.threshold=0.0"), env=ENV)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_ok(*_args(data, pred, "predict", "-o", f"Predict.model_dir={exported}", "-o",
+                  f"Predict.input={data / 'images'}", "-o", "Predict.threshold=0.0"))
     result = read_result(pred, "predict")
     assert result["num_inputs"] == 6
     bodies = [json.loads((pred / e["json"]).read_text())["res"] for e in result["results"]]
@@ -89,16 +71,10 @@ def test_predict_mode_api_and_pipeline(exported, data, tmp_path):
     pipe = create_pipeline("instance_segmentation", device="cpu", model_dir=str(exported), threshold=0.0)
     assert len(list(pipe.predict(str(data / "images")))) == 6
     out = tmp_path / "cli"
-    proc = run_main("--pipeline", "instance_segmentation", "--input", image, "--model_dir", exported,
-                    "--device", "cpu", "--save_path", out, env=ENV)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_ok("--pipeline", "instance_segmentation", "--input", image, "--model_dir", exported, "--device", "cpu",
+           "--save_path", out)
     assert (out / f"{image.stem}_res.json").is_file()
 
 
 def test_two_process_cpu_launch(data, tmp_path):
-    out = tmp_path / "dist"
-    proc = run_main(*_args(data, out, "train", "-o", "Train.epochs_iters=1", "-o", "Global.device=cpu:0,1",
-                           "-o", "Train.batch_size=1"), env=ENV, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert (out / "best_model" / "best_model.pdparams").is_file()
-    assert read_result(out, "train")["done_flag"] is True
+    train_two_processes(_args, data, tmp_path / "dist")
