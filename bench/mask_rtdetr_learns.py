@@ -26,33 +26,21 @@ Measured (MRD-B, same day and machine): `--via main --images 2 --size 320 --batc
 Prints one JSON line: iterations, first/last loss (means of 10 iterations), their ratio, seconds, mask AP50.
 Exit status 0 when the loss at least halved and mask AP50 > 0.
 """
-import argparse
 import json
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _learns_common import (REPO, evaluate, learns_parser, make_data, memorisation_config, train,  # noqa: E402
+                            work_folder)
 
 LOSS_LINE = re.compile(r"\[TRAIN\] epoch: \d+/\d+, iter: \d+/\d+, loss: ([0-9.]+)")
 RANDOM_OPS = ("RandomDistortWithProb", "RandomExpandSegm", "RandomCropWithProb")
-
-
-def make_data(root, images, size, seed=0):
-    """Synthetic COCO set (`images` train images) whose val split is the train split; returns the class count."""
-    from dataset_tools.synthetic_coco import generate
-
-    generate(root, num=images + 1, size=size, seed=seed, val_fraction=1 / (images + 1))
-    ann = root / "annotations"
-    shutil.copy(ann / "instance_train.json", ann / "instance_val.json")
-    return len(json.loads((ann / "instance_train.json").read_text())["categories"])
 
 
 # ---- --via main: main.py train + evaluate -------------------------------------------------------------------
@@ -87,15 +75,7 @@ def run_via_main(args, data, out, num_classes):
 
 # ---- --via direct: dygraph loop with fewer queries and points -----------------------------------------------
 def _direct_config(args, data, out, num_classes):
-    from paddlex_train.backends.paddledet.config import DetSettings, build_config
-
-    settings = DetSettings(epochs=1, batch_size=args.batch_size, learning_rate=args.lr, warmup_steps=args.warmup,
-                           log_interval=10, num_classes=num_classes, target_size=[args.size, args.size],
-                           save_dir=str(out))
-    cfg = build_config(args.model, data, settings)
-    reader = cfg["TrainReader"]
-    reader["sample_transforms"] = [op for op in reader["sample_transforms"] if list(op)[0] not in RANDOM_OPS]
-    cfg["use_ema"] = False
+    cfg = memorisation_config(args.model, data, out, args, num_classes, RANDOM_OPS)
     cfg["MaskDINOLoss"]["num_sample_points"] = args.points
     cfg["MaskHungarianMatcher"]["num_sample_points"] = args.points
     cfg["MaskRTDETR"]["num_queries"] = args.queries
@@ -107,65 +87,22 @@ def run_direct(args, data, out, num_classes):
     """Train with a plain loop over the configured reader, optimizer and schedule, then COCO-evaluate."""
     import paddlex_train.backends.paddledet  # noqa: F401  (first: paddle, compat patches, model registration)
 
-    import numpy as np
-    import paddle
-    from ppdet.core.workspace import create
-    from ppdet.metrics import COCOMetric
-
     cfg = _direct_config(args, data, out, num_classes)
-    paddle.seed(args.seed)
-    np.random.seed(args.seed)
-    model = create(cfg.architecture)
-    loader = create("TrainReader")(cfg["TrainDataset"], 0)
-    lr = create("LearningRate")(len(loader))
-    optimizer = create("OptimizerBuilder")(lr, model)
-    model.train()
-    losses = []
-    while len(losses) < args.iters:
-        for batch in loader:
-            result = model(batch)
-            result["loss"].backward()
-            optimizer.step()
-            optimizer.clear_grad()
-            lr.step()
-            losses.append(float(result["loss"]))
-            if len(losses) % 10 == 0:
-                print(f"iter {len(losses)} loss {np.mean(losses[-10:]):.3f}", flush=True)
-            if len(losses) >= args.iters:
-                break
-    dataset = cfg["EvalDataset"]
-    eval_loader = create("EvalReader")(dataset, 0)  # parses the dataset (catid2clsid) first
-    metric = COCOMetric(anno_file=str(Path(dataset.dataset_dir) / dataset.anno_path),
-                        clsid2catid={v: k for k, v in dataset.catid2clsid.items()}, output_eval=str(out),
-                        IouType="bbox")
-    model.eval()
-    with paddle.no_grad():
-        for batch in eval_loader:
-            metric.update(batch, model(batch))
-    metric.accumulate()
-    return losses, float(metric.get_results()["mask"][1])
+    model, losses = train(cfg, args.iters, args.seed)
+    return losses, evaluate(model, cfg, out)["mask_ap50"]
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = learns_parser(__doc__.splitlines()[0], images=2, batch_size=1, lr=1e-4, warmup=10)
     parser.add_argument("--via", choices=("main", "direct"), default="main")
     parser.add_argument("--model", default="Mask-RT-DETR-S")
-    parser.add_argument("--images", type=int, default=2)
-    parser.add_argument("--size", type=int, default=320)
-    parser.add_argument("--iters", type=int, default=300)
-    parser.add_argument("--batch_size", type=int, default=1)
-    parser.add_argument("--lr", type=float, default=1e-4)
-    parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--points", type=int, default=1024, help="--via direct only")
     parser.add_argument("--queries", type=int, default=100, help="--via direct only")
     parser.add_argument("--denoising", type=int, default=100, help="--via direct only: denoising queries")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=None, help="work folder (default: a temporary one, deleted)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-    work = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="mask_rtdetr_learns_"))
-    try:
+    with work_folder(args.out, "mask_rtdetr_learns_") as work:
         data, out = work / "data", work / "out"
         num_classes = make_data(data, args.images, args.size, args.seed)
         start = time.time()
@@ -179,9 +116,6 @@ def main(argv=None):
             result.update(points=args.points, queries=args.queries, denoising=args.denoising)
         print(json.dumps(result))
         return 0 if last <= 0.5 * first and ap50 > 0 else 1
-    finally:
-        if not args.out:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
