@@ -11,8 +11,15 @@ from PIL import Image
 
 
 def build_seg_model(out_dir, num_classes=3, input_shape=None, transforms=None, label_names=None,
-                    model_name="PP-LiteSeg-T", seed=0, with_yml=True):
-    """Export a tiny conv net wrapped with argmax to `out_dir`; returns the directory."""
+                    model_name="PP-LiteSeg-T", seed=0, with_yml=True, outputs="ids", symmetric=False):
+    """Export a tiny two-conv net (receptive field 5x5) to `out_dir` the way export.py does; returns the directory.
+
+    outputs: "ids" (argmax only, an export without a logits output), "ids+logits" (ids first, logits second and
+    Deploy.logits_output: 1, what sliding-window / TTA prediction needs) or "logits" (one output, as PaddleSeg's
+    own export with --output_op none).
+    symmetric: mirror-symmetric kernels, so the net commutes with flips (its output on a flip-symmetric image is
+    flip-symmetric too, which is what makes flip TTA a no-op there).
+    """
     from paddlex_train.paddle_env import import_paddle
 
     paddle = import_paddle()
@@ -23,12 +30,28 @@ def build_seg_model(out_dir, num_classes=3, input_shape=None, transforms=None, l
             self.conv1 = paddle.nn.Conv2D(3, 8, 3, padding=1)
             self.conv2 = paddle.nn.Conv2D(8, num_classes, 3, padding=1)
 
+        def logits(self, x):
+            return self.conv2(paddle.nn.functional.relu(self.conv1(x)))
+
         def forward(self, x):
-            logits = self.conv2(paddle.nn.functional.relu(self.conv1(x)))
-            return paddle.argmax(logits, axis=1).astype("int32")
+            return paddle.argmax(self.logits(x), axis=1).astype("int32")
+
+    class IdsAndLogits(TinySeg):
+        def forward(self, x):
+            logits = self.logits(x)
+            return paddle.argmax(logits, axis=1, dtype="int32"), logits
+
+    class LogitsOnly(TinySeg):
+        def forward(self, x):
+            return self.logits(x)
 
     paddle.seed(seed)
-    net = TinySeg()
+    net = {"ids": TinySeg, "ids+logits": IdsAndLogits, "logits": LogitsOnly}[outputs]()
+    if symmetric:
+        for conv in (net.conv1, net.conv2):
+            w = conv.weight.numpy()
+            w = w + w[:, :, :, ::-1]
+            conv.weight.set_value((w + w[:, :, ::-1, :]).astype("float32"))
     net.eval()
     shape = list(input_shape) if input_shape else [None, 3, None, None]
     spec = [paddle.static.InputSpec(shape, "float32", "x")]
@@ -41,6 +64,10 @@ def build_seg_model(out_dir, num_classes=3, input_shape=None, transforms=None, l
                   [{"type": "Normalize", "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}],
                   "input_shape": [-1 if v is None else v for v in shape], "output_op": "argmax",
                   "output_dtype": "int32"}
+        if outputs == "ids+logits":
+            deploy["logits_output"] = 1
+        elif outputs == "logits":
+            deploy.update(output_op="none", output_dtype="float32")
         body = {"Deploy": deploy, "Global": {"model_name": model_name, "num_classes": num_classes,
                                               "label_names": label_names}}
         (out_dir / "inference.yml").write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")

@@ -2,7 +2,6 @@
 pipeline CLI, and the one-line errors for models and tasks that cannot do it."""
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,55 +14,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 RADIUS = 2  # two 3x3 convolutions
 
 
-def build_logits_model(out_dir, num_classes=4, seed=0, input_shape=None, symmetric=False, scores_only=False):
-    """Export a tiny two-conv net (receptive field 5x5) the way export.py does: ids first, logits second.
-
-    symmetric: mirror-symmetric kernels, so the net commutes with flips (its output on a flip-symmetric image is
-    flip-symmetric too, which is what makes flip TTA a no-op there).
-    scores_only: one output, the logits, as PaddleSeg's own export with --output_op none.
-    """
-    from paddlex_train.paddle_env import import_paddle
-
-    paddle = import_paddle()
-
-    class Tiny(paddle.nn.Layer):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = paddle.nn.Conv2D(3, 8, 3, padding=1)
-            self.conv2 = paddle.nn.Conv2D(8, num_classes, 3, padding=1)
-
-        def forward(self, x):
-            logits = self.conv2(paddle.nn.functional.relu(self.conv1(x)))
-            return paddle.argmax(logits, axis=1, dtype="int32"), logits
-
-    class ScoresOnly(Tiny):
-        def forward(self, x):
-            return self.conv2(paddle.nn.functional.relu(self.conv1(x)))
-
-    paddle.seed(seed)
-    net = ScoresOnly() if scores_only else Tiny()
-    if symmetric:
-        for conv in (net.conv1, net.conv2):
-            w = conv.weight.numpy()
-            w = w + w[:, :, :, ::-1]
-            conv.weight.set_value((w + w[:, :, ::-1, :]).astype("float32"))
-    net.eval()
-    shape = list(input_shape) if input_shape else [None, 3, None, None]
-    static = paddle.jit.to_static(net, input_spec=[paddle.static.InputSpec(shape, "float32", "x")],
-                                  full_graph=True)
-    out_dir = Path(out_dir)
-    paddle.jit.save(static, str(out_dir / "inference"))
-    deploy = {"model": "inference.pdmodel", "params": "inference.pdiparams",
-              "transforms": [{"type": "Normalize", "mean": [0.5] * 3, "std": [0.5] * 3}],
-              "input_shape": [-1 if v is None else v for v in shape], "output_op": "argmax",
-              "output_dtype": "int32", "logits_output": 1}
-    if scores_only:
-        deploy.update(output_op="none", output_dtype="float32")
-        del deploy["logits_output"]
-    body = {"Deploy": deploy, "Global": {"model_name": "PP-LiteSeg-T", "num_classes": num_classes,
-                                         "label_names": None}}
-    (out_dir / "inference.yml").write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
-    return out_dir
+def build_logits_model(out_dir, outputs="ids+logits", **options):
+    """A tiny 4-class net with a logits output (see predict_fixtures.build_seg_model for the options)."""
+    return build_seg_model(out_dir, num_classes=4, outputs=outputs, **options)
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +157,7 @@ def test_pipeline_yaml_and_create_pipeline_take_the_options(logits_dir, module_t
 def test_a_paddleseg_export_with_output_op_none_slides_too(module_tmp, image):
     from paddlex_train import create_model
 
-    scores = build_logits_model(module_tmp("none") / "inference", scores_only=True)
+    scores = build_logits_model(module_tmp("none") / "inference", outputs="logits")
     model = create_model("PP-LiteSeg-T", model_dir=scores, device="cpu")
     bgr = image[:, :, ::-1].copy()
     plain = _pred(model, bgr)["pred"][0]
