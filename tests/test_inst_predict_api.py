@@ -6,20 +6,9 @@ import numpy as np
 import pytest
 
 from conftest import run_main
-from inst_helpers import coco_set, export_untrained
+from inst_predict_fixtures import MODEL, data, model_dir  # noqa: F401 (data, model_dir are fixtures)
 
 pytestmark = pytest.mark.slow
-MODEL = "MaskRCNN-ResNet50-FPN"
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return coco_set(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def model_dir(data, module_tmp):
-    return export_untrained(data, module_tmp("inst_export"), MODEL)
 
 
 @pytest.fixture(scope="module")

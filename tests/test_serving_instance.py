@@ -1,5 +1,5 @@
 """`main.py --serve --pipeline instance_segmentation` over HTTP, on an exported untrained Mask R-CNN (score
-thresholds 0, as tests/test_inst_predict_api.py makes it): PaddleX fields and types, and every `rleResult` decoded
+thresholds 0, tests/inst_predict_fixtures.py): PaddleX fields and types, and every `rleResult` decoded
 and pasted at the rounded box corner equals the in-process full-image mask inside the box."""
 import base64
 import sys
@@ -9,24 +9,13 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from inst_helpers import coco_set, export_untrained
+from inst_predict_fixtures import MODEL, data, model_dir  # noqa: F401 (data, model_dir are fixtures)
 
 sys.path.insert(0, str(REPO / "bench"))
 from serving_server import ServerProcess  # noqa: E402
 
 pytestmark = pytest.mark.slow
-MODEL = "MaskRCNN-ResNet50-FPN"
 INST = "/instance-segmentation"
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return coco_set(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def model_dir(data, module_tmp):
-    return export_untrained(data, module_tmp("inst_export"), MODEL)
 
 
 def test_instance_server_masks_paste_back(model_dir, data, tmp_path):
