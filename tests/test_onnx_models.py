@@ -46,33 +46,21 @@ CONVERTS = {
     "PP-LiteSeg-B": (256, 256),
 }
 
-# model -> (export input size, the start of the one-line error after "Error: ").
+# The Mask R-CNN family's ops that paddle2onnx has no converter for (the line names them first).
+RCNN_FPN_OPS = "ops broadcast_tensors, distribute_fpn_proposals, generate_proposals_v2"
+NO_CONVERTER = "lod_array_length, tensor_array_to_tensor, while, write_to_array (paddle2onnx has no converter"
+SET_VALUE = "op set_value (paddle2onnx does not know its attribute fp32_values)"
+
+# model -> (export input size, the start of the one-line error after "Error: <model> cannot be converted to ONNX: ").
 REFUSED = {
-    "MaskRCNN-ResNet50-FPN": ((64, 64), "MaskRCNN-ResNet50-FPN cannot be converted to ONNX: ops broadcast_tensors, "
-                                        "distribute_fpn_proposals, generate_proposals_v2, lod_array_length, "
-                                        "tensor_array_to_tensor, while, write_to_array (paddle2onnx has no converter"),
-    "MaskRCNN-ResNet50": ((64, 64), "MaskRCNN-ResNet50 cannot be converted to ONNX: ops broadcast_tensors, "
-                                    "generate_proposals_v2, lod_array_length, tensor_array_to_tensor, while, "
-                                    "write_to_array (paddle2onnx has no converter"),
-    "MaskRCNN-ResNet50-vd-FPN": ((64, 64), "MaskRCNN-ResNet50-vd-FPN cannot be converted to ONNX: ops "
-                                           "broadcast_tensors, distribute_fpn_proposals, generate_proposals_v2"),
-    "Cascade-MaskRCNN-ResNet50-FPN": ((64, 64), "Cascade-MaskRCNN-ResNet50-FPN cannot be converted to ONNX: ops "
-                                                "broadcast_tensors, distribute_fpn_proposals, generate_proposals_v2"),
-    "MaskRCNN-ResNet101-FPN": ((64, 64), "MaskRCNN-ResNet101-FPN cannot be converted to ONNX: ops "
-                                         "broadcast_tensors, distribute_fpn_proposals, generate_proposals_v2"),
-    "Cascade-MaskRCNN-ResNet50-vd-SSLDv2-FPN": ((64, 64), "Cascade-MaskRCNN-ResNet50-vd-SSLDv2-FPN cannot be "
-                                                          "converted to ONNX: ops broadcast_tensors, "
-                                                          "distribute_fpn_proposals, generate_proposals_v2"),
-    "MaskRCNN-ResNet101-vd-FPN": ((64, 64), "MaskRCNN-ResNet101-vd-FPN cannot be converted to ONNX: ops "
-                                            "broadcast_tensors, distribute_fpn_proposals, generate_proposals_v2"),
-    "MaskRCNN-ResNeXt101-vd-FPN": ((64, 64), "MaskRCNN-ResNeXt101-vd-FPN cannot be converted to ONNX: ops "
-                                             "broadcast_tensors, distribute_fpn_proposals, generate_proposals_v2"),
-    "MaskFormer_small": (None, "MaskFormer_small cannot be converted to ONNX: op set_value (paddle2onnx does not "
-                               "know its attribute fp32_values)"),
-    "MaskFormer_tiny": (None, "MaskFormer_tiny cannot be converted to ONNX: op set_value (paddle2onnx does not know "
-                              "its attribute fp32_values)"),
-    "SOLOv2": ((64, 64), "SOLOv2 cannot be converted to ONNX: op ConstantOfShape (onnxruntime cannot load the "
-                         "converted model: Node (ConstantOfShape"),
+    "MaskRCNN-ResNet50-FPN": ((64, 64), f"{RCNN_FPN_OPS}, {NO_CONVERTER}"),
+    "MaskRCNN-ResNet50": ((64, 64), f"ops broadcast_tensors, generate_proposals_v2, {NO_CONVERTER}"),
+    **{model: ((64, 64), RCNN_FPN_OPS) for model in (
+        "MaskRCNN-ResNet50-vd-FPN", "Cascade-MaskRCNN-ResNet50-FPN", "MaskRCNN-ResNet101-FPN",
+        "Cascade-MaskRCNN-ResNet50-vd-SSLDv2-FPN", "MaskRCNN-ResNet101-vd-FPN", "MaskRCNN-ResNeXt101-vd-FPN")},
+    "MaskFormer_small": (None, SET_VALUE),
+    "MaskFormer_tiny": (None, SET_VALUE),
+    "SOLOv2": ((64, 64), "op ConstantOfShape (onnxruntime cannot load the converted model: Node (ConstantOfShape"),
 }
 
 REPRESENTATIVE = {"SegFormer-B0", "Mask-RT-DETR-S", "SOLOv2"}
@@ -117,7 +105,7 @@ def test_model_that_cannot_convert_fails_with_its_line(model, work):
     shape, expected = REFUSED[model]
     proc, out = _export(model, shape, work)
     line = one_error_line(proc, code=1)
-    assert line.startswith(f"Error: {expected}"), line
+    assert line.startswith(f"Error: {model} cannot be converted to ONNX: {expected}"), line
     assert not (out / "inference.onnx").exists() and not list(out.glob(".inference.onnx*"))
 
 
