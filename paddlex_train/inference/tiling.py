@@ -25,6 +25,7 @@ from ..errors import ConfigError
 
 SLIDE_KEYS = ("crop_size", "stride")
 TTA_KEYS = ("flip_horizontal", "flip_vertical", "scales")
+SLIDE_EXAMPLE = "{crop_size: [512, 512], stride: [384, 384]}"
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,11 @@ def _int_pair(value, where, name):
     return int(value[0]), int(value[1])
 
 
-def _unknown(value, keys, where):
+def _check_mapping(value, where, keys, form, example):
+    """ConfigError naming `where` unless `value` is a mapping with no key beyond `keys` (`form` shows the
+    mapping in the message, `example` is the hint)."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}={value!r} must be a mapping {form} or null.", hint=f"e.g. {example}")
     extra = sorted(set(value) - set(keys))
     if extra:
         raise ConfigError(f"{where} has unknown key {extra[0]!r}.", hint=f"{where} takes: {', '.join(keys)}")
@@ -81,13 +86,10 @@ def parse_slide_window(value, where="slide_window"):
     """None, a SlideWindow, or {crop_size: [w, h], stride: [w, h]} -> SlideWindow or None; ConfigError if bad."""
     if value is None or isinstance(value, SlideWindow):
         return value
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}={value!r} must be a mapping {{crop_size: [w, h], stride: [w, h]}} or null.",
-                          hint="e.g. {crop_size: [512, 512], stride: [384, 384]}")
-    _unknown(value, SLIDE_KEYS, where)
+    _check_mapping(value, where, SLIDE_KEYS, "{crop_size: [w, h], stride: [w, h]}", SLIDE_EXAMPLE)
     missing = [k for k in SLIDE_KEYS if value.get(k) is None]
     if missing:
-        raise ConfigError(f"{where} needs {missing[0]}.", hint="e.g. {crop_size: [512, 512], stride: [384, 384]}")
+        raise ConfigError(f"{where} needs {missing[0]}.", hint=f"e.g. {SLIDE_EXAMPLE}")
     crop = _int_pair(value["crop_size"], where, "crop_size")
     stride = _int_pair(value["stride"], where, "stride")
     if stride[0] > crop[0] or stride[1] > crop[1]:
@@ -100,10 +102,8 @@ def parse_tta(value, where="tta"):
     """None, a TTA, or {flip_horizontal, flip_vertical, scales} -> TTA or None; ConfigError if bad."""
     if value is None or isinstance(value, TTA):
         return value
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}={value!r} must be a mapping {{flip_horizontal, flip_vertical, scales}} or null.",
-                          hint="e.g. {flip_horizontal: true, scales: [0.75, 1.0, 1.25]}")
-    _unknown(value, TTA_KEYS, where)
+    _check_mapping(value, where, TTA_KEYS, "{flip_horizontal, flip_vertical, scales}",
+                   "{flip_horizontal: true, scales: [0.75, 1.0, 1.25]}")
     flips = {}
     for key in ("flip_horizontal", "flip_vertical"):
         flag = value.get(key, False)
