@@ -170,15 +170,19 @@ def predict_sample(model, sample):
     return pred.numpy()[0, 0]
 
 
-def confusion_matrix(model, dataset, num_classes, ignore_index=IGNORE_INDEX, log=None, log_interval=0):
-    """Evaluate `model` on every sample of `dataset` and return the confusion matrix (numpy int64)."""
+def confusion_matrix(model, dataset, num_classes, ignore_index=IGNORE_INDEX, log=None, log_interval=0,
+                     predict=predict_sample):
+    """Evaluate `model` on every sample of `dataset` and return the confusion matrix (numpy int64).
+
+    `predict(model, sample)` gives a sample's class-id map at its label's size (slide_eval passes the tiled one).
+    """
     was_training = model.training
     model.eval()
     cm = np.zeros((num_classes, num_classes), dtype=np.int64)
     with paddle.no_grad():
         for i in range(len(dataset)):
             sample = dataset[i]
-            update_confusion(cm, predict_sample(model, sample), sample["label"], ignore_index)
+            update_confusion(cm, predict(model, sample), sample["label"], ignore_index)
             if log and log_interval and (i + 1) % log_interval == 0:
                 log(f"[EVAL] {i + 1}/{len(dataset)} images")
     if was_training:

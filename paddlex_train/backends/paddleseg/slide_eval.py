@@ -10,7 +10,7 @@ import paddle
 
 from ...inference.tiling import infer_labels
 from ...utils.labels import IGNORE_INDEX
-from .metrics import update_confusion
+from .modeling import confusion_matrix
 
 _infer = __import__("paddleseg.core.infer", fromlist=["reverse_transform"])
 
@@ -37,15 +37,5 @@ def predict_sample_tiled(model, sample, window, tta):
 def tiled_confusion_matrix(model, dataset, num_classes, window, tta, ignore_index=IGNORE_INDEX, log=None,
                            log_interval=0):
     """The confusion matrix (numpy int64) of `model` on `dataset` with windows/TTA (see module docstring)."""
-    was_training = model.training
-    model.eval()
-    cm = np.zeros((num_classes, num_classes), dtype=np.int64)
-    with paddle.no_grad():
-        for i in range(len(dataset)):
-            sample = dataset[i]
-            update_confusion(cm, predict_sample_tiled(model, sample, window, tta), sample["label"], ignore_index)
-            if log and log_interval and (i + 1) % log_interval == 0:
-                log(f"[EVAL] {i + 1}/{len(dataset)} images")
-    if was_training:
-        model.train()
-    return cm
+    return confusion_matrix(model, dataset, num_classes, ignore_index, log, log_interval,
+                            predict=lambda net, sample: predict_sample_tiled(net, sample, window, tta))
