@@ -39,3 +39,30 @@ def test_user_config_is_validated(tmp_path, content, message):
         build_config("MaskRCNN-ResNet50-FPN", tmp_path, _settings(tmp_path, user))
     assert e.value.message.startswith(f"Train.basic_config_path={user}")
     assert message in e.value.message
+
+
+def test_user_config_can_switch_the_optimizer(tmp_path):
+    """A user's optimizer of another type replaces the shipped one instead of inheriting its arguments (ppdet's
+    recursive merge alone would hand SGD's `momentum` to AdamW, which refuses it)."""
+    import paddle
+    from ppdet.core.workspace import create
+
+    from paddlex_train.backends.paddledet.config import build_config
+
+    user = tmp_path / "adamw.yml"
+    user.write_text(yaml.safe_dump({"OptimizerBuilder": {"clip_grad_by_norm": 5.0, "regularizer": None,
+                                                         "optimizer": {"type": "AdamW", "weight_decay": 0.0001}}}))
+    cfg = build_config("PP-YOLOE_seg-S", tmp_path, _settings(tmp_path, user))
+    assert dict(cfg["OptimizerBuilder"]["optimizer"]) == {"type": "AdamW", "weight_decay": 0.0001}
+    optimizer = create("OptimizerBuilder")(0.001, paddle.nn.Linear(2, 2))
+    assert isinstance(optimizer, paddle.optimizer.AdamW)
+    assert isinstance(optimizer._grad_clip, paddle.nn.ClipGradByGlobalNorm)
+
+
+def test_user_config_of_the_same_optimizer_still_merges(tmp_path):
+    from paddlex_train.backends.paddledet.config import build_config
+
+    user = tmp_path / "momentum.yml"
+    user.write_text(yaml.safe_dump({"OptimizerBuilder": {"optimizer": {"type": "Momentum", "use_nesterov": True}}}))
+    cfg = build_config("PP-YOLOE_seg-S", tmp_path, _settings(tmp_path, user))
+    assert dict(cfg["OptimizerBuilder"]["optimizer"]) == {"type": "Momentum", "momentum": 0.9, "use_nesterov": True}

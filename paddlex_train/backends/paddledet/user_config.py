@@ -32,6 +32,19 @@ def _mentions_mask(node):
     return "mask" in text or "solo" in text
 
 
+def _drop_replaced_optimizer(shipped, user):
+    """Forget the shipped optimizer's arguments when the user's config names another optimizer type.
+
+    ppdet merges nested dicts key by key, so a user's `optimizer: {type: AdamW, ...}` over the shipped
+    `{type: Momentum, momentum: 0.9}` would keep `momentum` and AdamW would refuse it. A different type means a
+    different argument list: the user's section then stands alone (a same-type section still merges).
+    """
+    wanted = ((user.get("OptimizerBuilder") or {}).get("optimizer") or {}).get("type")
+    builder = shipped.get("OptimizerBuilder")
+    if wanted and builder and (builder.get("optimizer") or {}).get("type") != wanted:
+        builder["optimizer"] = {}
+
+
 def merge_user_config(path):
     """Merge the user's PaddleDetection config into ppdet's global config (already holding the shipped
     architecture) and check that it still describes an instance-segmentation model.
@@ -54,6 +67,7 @@ def merge_user_config(path):
     if "model" in data and "architecture" not in data:
         raise ConfigError(f"{KEY}={path} is a PaddleSeg config; instance segmentation models need a PaddleDetection "
                           f"config (with an `architecture`).")
+    _drop_replaced_optimizer(workspace.global_config, data)
     cfg = workspace.merge_config(dict(data))
     arch = cfg.get("architecture")
     if arch not in cfg:
