@@ -4,8 +4,10 @@ Named MaskDETR (ppdet 2.6 already registers a box-only DETR); the exporter maps 
 inference.yml as PaddleX's file has it. Eval/export outputs: bbox [100, 6], bbox_num, mask int32 [100, H0, W0].
 """
 import paddle
-from ppdet.core.workspace import create, register
+from ppdet.core.workspace import register
 from ppdet.modeling.architectures.meta_arch import BaseArch
+
+from ..wiring import create_chain
 
 
 @register
@@ -25,11 +27,7 @@ class MaskDETR(BaseArch):
 
     @classmethod
     def from_config(cls, cfg, *args, **kwargs):
-        backbone = create(cfg["backbone"])
-        neck = create(cfg["neck"], input_shape=backbone.out_shape)
-        transformer = create(cfg["transformer"], input_shape=neck.out_shape)
-        detr_head = create(cfg["detr_head"])
-        return {"backbone": backbone, "neck": neck, "transformer": transformer, "detr_head": detr_head}
+        return create_chain(cfg, ("backbone", "neck", "transformer"), ("detr_head",))
 
     def _forward(self):
         body = self.backbone(self.inputs)

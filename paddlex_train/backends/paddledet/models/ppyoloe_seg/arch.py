@@ -1,7 +1,9 @@
 """PP-YOLOE-seg architecture: CSPResNet + CustomCSPPAN + PPYOLOESegHead, returning boxes and masks."""
 import paddle
-from ppdet.core.workspace import create, register
+from ppdet.core.workspace import register
 from ppdet.modeling.architectures.meta_arch import BaseArch
+
+from ..wiring import create_chain
 
 
 @register
@@ -22,10 +24,7 @@ class PPYOLOESeg(BaseArch):
 
     @classmethod
     def from_config(cls, cfg, *args, **kwargs):
-        backbone = create(cfg['backbone'])
-        neck = create(cfg['neck'], input_shape=backbone.out_shape)
-        yolo_head = create(cfg['yolo_head'], input_shape=neck.out_shape)
-        return {'backbone': backbone, 'neck': neck, 'yolo_head': yolo_head}
+        return create_chain(cfg, ('backbone', 'neck', 'yolo_head'))
 
     def _forward(self):
         neck_feats = self.neck(self.backbone(self.inputs))
