@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import BackendError
 from ..log import get_logger
+from .engine import _first_line  # errors are reported the same way for both engines
 
 ONNX_FILE = "inference.onnx"
 
@@ -28,11 +29,6 @@ def onnxruntime_available():
     except ImportError:
         return False
     return True
-
-
-def _first_line(error):
-    lines = [line for line in str(error).strip().splitlines() if line.strip()]
-    return lines[-1] if lines else type(error).__name__
 
 
 class OnnxEngine:
