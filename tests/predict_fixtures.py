@@ -3,6 +3,9 @@
 The model is built with paddle.jit.to_static + paddle.jit.save exactly as the exporter does, plus an
 inference.yml in the exporter's format, so predict can be tested without a trained model.
 """
+import contextlib
+import http.server
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +111,21 @@ def make_images(out_dir, n=3, size=(40, 32), seed=0, ext=".png", prefix="img"):
     return paths
 
 
+@contextlib.contextmanager
+def serve_handler(handler, daemon_threads=True):
+    """Serve `handler` (an http.server request handler class) on 127.0.0.1 at a free port, in a daemon thread;
+    yields the port, and stops the server and closes its socket afterwards (waiting for the requests in progress
+    unless `daemon_threads`)."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = daemon_threads
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield httpd.server_address[1]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 class LoopbackServer:
     """A tiny HTTP server on 127.0.0.1 serving files from `root`; `/too_big` announces a 1 GB body.
 
@@ -117,8 +135,6 @@ class LoopbackServer:
     def __init__(self, root, delay=0.0):
         import collections
         import functools
-        import http.server
-        import threading
         import time
 
         hits = self.hits = collections.Counter()
@@ -137,12 +153,10 @@ class LoopbackServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                     functools.partial(Handler, directory=str(root)))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self._serving = contextlib.ExitStack()
+        handler = functools.partial(Handler, directory=str(root))
+        port = self._serving.enter_context(serve_handler(handler, daemon_threads=False))
+        self.url = f"http://127.0.0.1:{port}"
 
     def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serving.close()

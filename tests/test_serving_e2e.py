@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from conftest import REPO, one_error_line, run_main
+from predict_fixtures import serve_handler
 from test_serving_units import BAD_INPUTS
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -72,13 +73,8 @@ class _Images(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def image_server(image_file):
-    handler = type("Handler", (_Images,), {"image": image_file.read_bytes()})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_handler(type("Handler", (_Images,), {"image": image_file.read_bytes()})) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def _pipeline_yaml(path, model_dir, **serving):

@@ -1,11 +1,11 @@
 """Guarded URL inputs (serving/url_fetch.py) against loopback servers: private addresses refused unless allowed,
 every redirect re-checked, http(s) only, a stalled or oversize download stopped, HTTP errors reported."""
 import http.server
-import threading
 import time
 
 import pytest
 
+from predict_fixtures import serve_handler
 from paddlex_train.serving import url_fetch
 from paddlex_train.serving.envelope import ApiError
 
@@ -67,12 +67,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_handler(_Handler) as port:
+        yield f"127.0.0.1:{port}"
 
 
 def _fail(url, kind, allow=True, timeout=5.0, max_bytes=1 << 20):

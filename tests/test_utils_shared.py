@@ -1,10 +1,10 @@
 """Shared utilities: downloads against a loopback server, palette, path safety, backups."""
 import http.server
-import threading
 
 import numpy as np
 import pytest
 
+from predict_fixtures import serve_handler
 from paddlex_train.errors import DatasetError, PxtError
 from paddlex_train.utils.download import download, fetch_cached
 from paddlex_train.utils.fs import backup, safe_join, write_text_keeping_backup
@@ -30,10 +30,8 @@ def http_server():
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_handler(Handler) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_download_ok_and_cached(http_server, tmp_path):
