@@ -108,14 +108,15 @@ def test_epoch_session_rows_per_logged_window(tmp_path):
 
 
 def test_template_writes_the_checkpoint_states(tmp_path):
-    """Item 2: model.pdstates holds unit, score, best, model_name, num_classes, task (both layouts)."""
+    """Item 2: model.pdstates holds unit, score, best, model_name, num_classes, task, input_shape (both layouts)."""
     from paddlex_train.training.checkpoint import load_object
 
     trainer = _inst_trainer(tmp_path, "Train.epochs_iters=2")
     trainer.train_session(EpochSession(2, 1))
     states = load_object(tmp_path / "2" / "model.pdstates")
     assert states == {"unit": 2, "unit_name": "epoch", "score": pytest.approx(0.1), "best": pytest.approx(0.1),
-                      "model_name": "MaskRCNN-ResNet50-FPN", "num_classes": 3, "task": "instance_segmentation"}
+                      "model_name": "MaskRCNN-ResNet50-FPN", "num_classes": 3, "task": "instance_segmentation",
+                      "input_shape": None}
     assert (tmp_path / "best_model" / "best_model.pdparams").is_file()
     assert (tmp_path / "best_model" / "model.pdparams").is_file()  # PaddleX's best_model/ layout
     assert not list(tmp_path.rglob(".*.tmp*"))
@@ -198,6 +199,22 @@ def test_identity_of_evaluate_weights(tmp_path):
         contract.check_task(found, "instance_segmentation", "Evaluate.weight_path", sem / "model.pdparams")
     bare = _checkpoint(tmp_path / "bare", None)
     assert contract.read_identity(bare / "model.pdparams", fallback) == fallback
+
+
+def test_checkpoint_remembers_the_input_size_it_was_trained_at(tmp_path):
+    """The trained input size is part of the weights' identity (model.pdstates), so evaluate and export use it
+    even when the run's config.yaml is gone or was written by another run; the config.yaml is the older fallback."""
+    identity = contract.Identity("PP-YOLOE_seg-S", 3, "instance_segmentation", None, [1, 3, 128, 128])
+    states = contract.states("epoch", 5, 0.5, 0.5, identity)
+    assert states["input_shape"] == [1, 3, 128, 128]
+    run = tmp_path / "run"
+    best = _checkpoint(run / "best_model", states)
+    (run / "config.yaml").write_text("Global: {model: PP-YOLOE_seg-S}\nTrain: {input_shape: [1, 3, 640, 640]}\n")
+    fallback = contract.Identity("PP-YOLOE_seg-S", 3, "instance_segmentation")
+    assert contract.read_identity(best / "model.pdparams", fallback).input_shape == [1, 3, 128, 128]
+    older = _checkpoint(tmp_path / "older" / "best_model", SEMANTIC_STATES)  # written before input_shape was kept
+    (tmp_path / "older" / "config.yaml").write_text("Global: {model: PP-LiteSeg-T}\nTrain: {input_shape: [1, 3, 64, 64]}\n")
+    assert contract.read_identity(older / "model.pdparams", fallback).input_shape == [1, 3, 64, 64]
 
 
 def test_payloads_have_the_same_keys_for_both_tasks():

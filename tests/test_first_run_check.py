@@ -55,3 +55,17 @@ def test_many_real_classes_are_not_noise_with_the_default_key(tmp_path):
     proc = _check(root, tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
     assert read_result(tmp_path / "out", "check_dataset")["attributes"]["num_classes"] == 40
+
+
+def test_a_check_into_a_training_output_keeps_the_training_config(tmp_path):
+    """Only train writes config.yaml (evaluate/export read the trained model's settings from it, the report shows it);
+    every other mode writes <mode>_config.yaml beside it instead of overwriting the training run's."""
+    root = make_dataset(tmp_path / "d", ids=(0, 1))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "config.yaml").write_text("Global: {model: PP-LiteSeg-T}\nTrain: {input_shape: [1, 3, 64, 64]}\n")
+    before = (out / "config.yaml").read_bytes()
+    proc = _check(root, out)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "config.yaml").read_bytes() == before
+    assert "check_dataset" in (out / "check_dataset_config.yaml").read_text()

@@ -8,6 +8,9 @@ A checkpoint directory holds `model.pdparams` (weights), `model.pdopt` (optimize
     best               the best validation score of the run so far
     model_name, num_classes, task
                        the identity of the weights (Global.model, Train.num_classes, the task module)
+    input_shape        Train.input_shape they were trained at ([1, 3, H, W], or None for the architecture's own);
+                       evaluate and export default to it (a PP-YOLOE_seg model trained at 128 px finds nothing at
+                       the architecture's 640)
 
 Here, and only here, are the identity check (is this checkpoint of the model/class count/task of this run?) and
 the fit check (did its tensors load completely?) for resume and for evaluate/export weights. Backends only give
@@ -40,7 +43,8 @@ class Identity:
         num_classes: Train.num_classes they were trained with.
         task: task module ('semantic_segmentation', ...); None when unknown.
         source: the file the identity was read from (model.pdstates, config.yaml), or None (the current config).
-        input_shape: Train.input_shape of the run that trained them (from its config.yaml), or None.
+        input_shape: Train.input_shape of the run that trained them (model.pdstates, else the run's config.yaml),
+            or None.
     """
 
     model_name: str
@@ -54,7 +58,8 @@ def states(unit_name, unit, score, best, identity):
     """The model.pdstates dict of a checkpoint (see the module docstring)."""
     return {"unit": int(unit), "unit_name": unit_name, "score": None if score is None else float(score),
             "best": None if best is None else float(best), "model_name": identity.model_name,
-            "num_classes": int(identity.num_classes), "task": identity.task}
+            "num_classes": int(identity.num_classes), "task": identity.task,
+            "input_shape": None if identity.input_shape is None else [int(v) for v in identity.input_shape]}
 
 
 def save_periodic(directory, session, unit, score, best, identity):
@@ -114,6 +119,8 @@ def read_identity(weight, fallback):
     path, data = _run_config(weight)
     input_shape = (data.get("Train") or {}).get("input_shape") if path else fallback.input_shape
     info = _read_states(weight.with_name(STATES_FILE))
+    if "input_shape" in info:  # what the weights were trained at; older checkpoints lack the field
+        input_shape = info["input_shape"]
     if info.get("model_name"):
         return Identity(info["model_name"], int(info.get("num_classes") or fallback.num_classes),
                         info.get("task") or _task_of(info["model_name"]), weight.with_name(STATES_FILE), input_shape)

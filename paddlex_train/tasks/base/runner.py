@@ -64,10 +64,13 @@ class ModeRunner:
         return resolve_device(self.device, compiled_with, self.logger.warning)
 
     def dump_config(self):
-        """Write the config as run to <output>/config.yaml (Global.device as resolved)."""
+        """Write the config as run (Global.device as resolved): train to <output>/config.yaml, the other modes to
+        <output>/<mode>_config.yaml, so an evaluate or export into a training output never replaces the training
+        run's config (which describes its weights, e.g. the input size, and feeds the report)."""
         data = copy.deepcopy(self.config.data)
         data["Global"]["device"] = str(self.device)
-        (self.output / "config.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+        name = "config.yaml" if self.mode == "train" else f"{self.mode}_config.yaml"
+        (self.output / name).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
                                                  encoding="utf-8")
 
     def execute(self):

@@ -65,7 +65,8 @@ class BaseTrainer(ModeRunner):
     @property
     def identity(self):
         """The Identity of the weights this run trains (written into every model.pdstates)."""
-        return Identity(self.config.model, int(self.config["Train"]["num_classes"]), self.task.name)
+        train = self.config["Train"]
+        return Identity(self.config.model, int(train["num_classes"]), self.task.name, None, train.get("input_shape"))
 
     def execute(self):
         check_train_keys(self.config["Train"], self.device, self.task.name, self.config.model)  # issue 17 keys
