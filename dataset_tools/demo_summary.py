@@ -1,6 +1,6 @@
 """Print the closing table of `make demo`: per step, the command, its key figure, and where the pictures are.
 
-Usage: python -m dataset_tools.demo_summary --seg demo/output [--inst demo/inst_output] [--seg-model M]
+Usage: python -m dataset_tools.demo_summary [--seg demo/output] [--inst demo/inst_output] [--seg-model M]
        [--inst-model M] [--serve demo/serve.txt]
 
 Reads only the result files the steps wrote (`<mode>_result.json`, the export folder, report.html); a step that did
@@ -80,13 +80,17 @@ def print_table(rows):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--seg", required=True, help="the semantic demo's output folder")
+    p.add_argument("--seg", help="the semantic demo's output folder")
     p.add_argument("--inst", help="the instance demo's output folder")
     p.add_argument("--seg-model", default="PP-LiteSeg-T")
-    p.add_argument("--inst-model", default="MaskRCNN-ResNet50-FPN")
+    p.add_argument("--inst-model", default="PP-YOLOE_seg-S")
     p.add_argument("--serve", help="a file with the serving smoke call's summary line")
     args = p.parse_args(argv)
-    rows = [("step", "command", "key figure")] + rows_for(args.seg, "semantic", args.seg_model)
+    if not (args.seg or args.inst):
+        p.error("give --seg and/or --inst (the demo's output folders)")
+    rows = [("step", "command", "key figure")]
+    if args.seg:
+        rows += rows_for(args.seg, "semantic", args.seg_model)
     if args.inst:
         rows += rows_for(args.inst, "instance", args.inst_model)
     if args.serve:
@@ -95,6 +99,9 @@ def main(argv=None):
         rows.append(("semantic serve", "main.py --serve --pipeline semantic_segmentation", answer[-1][:90]))
     print_table(rows)
     for folder in filter(None, (args.seg, args.inst)):
+        if not (Path(folder) / "report.html").is_file():
+            print(f"Report: none in {Path(folder).resolve()} (that half did not run)")
+            continue
         print(f"Report: {Path(folder).resolve() / 'report.html'}  (pictures: {Path(folder).resolve()}/*_overlay.png, "
               f"*_res.png; check_dataset/)")
     return 0
