@@ -2,10 +2,19 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from conftest import SEG_CONFIG_DIR, run_main
 
 ARCH_DIR = Path(__file__).resolve().parent.parent / "paddlex_train" / "backends" / "paddleseg" / "archs"
+
+
+@pytest.fixture(scope="module")
+def data(module_tmp):
+    """A seeded 6-pair 64 px SegDataset (2 val pairs) made once per test module; import it as a fixture."""
+    from dataset_tools.synthetic_seg import generate
+
+    return generate(module_tmp("seg") / "data", num=6, size=64, seed=0, val_fraction=0.34)
 
 
 def seg_args(model, mode, data, out, *extra):

@@ -16,18 +16,11 @@ import sys
 import pytest
 
 from conftest import REPO, read_result
-from seg_helpers import seg_args
+from seg_helpers import data, seg_args  # noqa: F401 (data is a fixture)
 
 MODEL = "PP-LiteSeg-T"
 RUN = ("Train.epochs_iters=4", "Train.eval_interval=4", "Train.input_shape=[64,64]", "Train.batch_size=1",
        "Train.log_interval=1")
-
-
-@pytest.fixture(scope="module")
-def data(module_tmp):
-    from dataset_tools.synthetic_seg import generate
-
-    return generate(module_tmp("seg") / "data", num=6, size=64, seed=0, val_fraction=0.34)
 
 
 def _free_port():

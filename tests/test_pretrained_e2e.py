@@ -9,6 +9,7 @@ from conftest import INST_CONFIG_DIR, SEG_CONFIG_DIR, one_error_line, read_resul
 from inst_helpers import coco_set
 from official_helpers import backbone_only, inst_state, save, seg_state
 from predict_fixtures import LoopbackServer
+from seg_helpers import data  # noqa: F401 (a fixture)
 
 SEG = SEG_CONFIG_DIR / "PP-LiteSeg-T.yaml"
 BACKBONE_FILE = "PP-LiteSeg-T_backbone_imagenet_pretrained.pdparams"
@@ -33,13 +34,6 @@ def www(module_tmp):
     server = LoopbackServer(root)
     yield server, state
     server.close()
-
-
-@pytest.fixture(scope="module")
-def data(module_tmp):
-    from dataset_tools.synthetic_seg import generate
-
-    return generate(module_tmp("seg") / "data", num=6, size=64, seed=0, val_fraction=0.34)
 
 
 def _env(server, tmp_path, **more):

@@ -12,17 +12,10 @@ import pytest
 
 from conftest import REPO, read_result, run_main
 from predict_fixtures import LoopbackServer
-from seg_helpers import run_ok, seg_args
+from seg_helpers import data, run_ok, seg_args  # noqa: F401 (data is a fixture)
 
 MODEL = "PP-LiteSeg-T"
 TINY = ("Train.input_shape=[64,64]", "Train.batch_size=2", "Train.log_interval=1")
-
-
-@pytest.fixture(scope="module")
-def data(module_tmp):
-    from dataset_tools.synthetic_seg import generate
-
-    return generate(module_tmp("seg") / "data", num=6, size=64, seed=0, val_fraction=0.34)
 
 
 @pytest.fixture(scope="module")

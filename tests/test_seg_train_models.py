@@ -9,20 +9,13 @@ import numpy as np
 import pytest
 
 from conftest import read_result
-from seg_helpers import ARCH_DIR, run_ok, seg_args, static_vs_dynamic
+from seg_helpers import ARCH_DIR, data, run_ok, seg_args, static_vs_dynamic  # noqa: F401 (data is a fixture)
 
 MODELS = sorted(p.stem for p in ARCH_DIR.glob("*.yaml") if not p.stem.startswith("SeaFormer"))
 # Swin cannot be exported with dynamic H/W: these arch files carry export.input_shape; tests shrink it to 64.
 FIXED_EXPORT = {"MaskFormer_tiny", "MaskFormer_small"}
 FULL_MODES = {"PP-LiteSeg-T", "MaskFormer_tiny"}
 TIMES = {}
-
-
-@pytest.fixture(scope="module")
-def data(module_tmp):
-    from dataset_tools.synthetic_seg import generate
-
-    return generate(module_tmp("seg") / "data", num=6, size=64, seed=0, val_fraction=0.34)
 
 
 @pytest.mark.slow

@@ -4,18 +4,11 @@ import pytest
 import yaml
 
 from conftest import SEG_CONFIG_DIR, one_error_line, read_result, run_main
-from seg_helpers import ARCH_DIR, run_ok, seg_args
+from seg_helpers import ARCH_DIR, data, run_ok, seg_args  # noqa: F401 (data is a fixture)
 
 MODEL = "PP-LiteSeg-T"
 TINY = ("Train.input_shape=[64,64]", "Train.batch_size=1", "Train.log_interval=1", "Train.epochs_iters=2",
         "Train.eval_interval=2")
-
-
-@pytest.fixture(scope="module")
-def data(module_tmp):
-    from dataset_tools.synthetic_seg import generate
-
-    return generate(module_tmp("seg") / "data", num=6, size=64, seed=0, val_fraction=0.34)
 
 
 def _user_config(folder, **model):

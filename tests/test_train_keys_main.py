@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from conftest import INST_CONFIG_DIR, SEG_CONFIG_DIR, one_error_line, read_result, run_main
-from seg_helpers import run_ok, seg_args
+from seg_helpers import data, run_ok, seg_args  # noqa: F401 (data is a fixture)
 
 MODEL = "PP-LiteSeg-T"
 TINY = ("Train.input_shape=[64,64]", "Train.batch_size=1", "Train.log_interval=1")
@@ -15,13 +15,6 @@ TINY = ("Train.input_shape=[64,64]", "Train.batch_size=1", "Train.log_interval=1
 PADDLEX_KEYS = {"Global": {"export_with_pir": False},
                 "Train": {"amp": "OFF", "dy2st": False, "dist_ips": None, "uniform_output_enabled": True,
                           "basic_config_path": None}}
-
-
-@pytest.fixture(scope="module")
-def data(module_tmp):
-    from dataset_tools.synthetic_seg import generate
-
-    return generate(module_tmp("seg") / "data", num=6, size=64, seed=0, val_fraction=0.34)
 
 
 def _with_keys(src, dst, **train):
