@@ -30,7 +30,7 @@ def refresh_report(output_dir, mode, error=None):
 
     out = Path(output_dir)
     store = out / STORE_DIR
-    previous = _load(store / f"{mode}.json")
+    previous = read_json(store / f"{mode}.json")
     section = collect_section(mode, out) if error is None else dict(previous or {})
     section.update(mode=mode, title=SECTION_TITLES[mode], updated=time.strftime("%Y-%m-%d %H:%M:%S"),
                    error=_one_line(error) if error is not None else None)
@@ -44,7 +44,7 @@ def render_report(output_dir):
     import jinja2
 
     out = Path(output_dir)
-    sections = [s for s in (_load(out / STORE_DIR / f"{m}.json") for m in SECTION_ORDER) if s]
+    sections = [s for s in (read_json(out / STORE_DIR / f"{m}.json") for m in SECTION_ORDER) if s]
     env = jinja2.Environment(loader=jinja2.PackageLoader("paddlex_train.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
                              lstrip_blocks=True)
@@ -63,7 +63,8 @@ def safe_refresh(output_dir, mode, error=None):
         return None
 
 
-def _load(path):
+def read_json(path):
+    """The JSON value in the file `path`, or None when it is missing or unreadable (a report shows what exists)."""
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):

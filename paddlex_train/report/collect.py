@@ -9,6 +9,7 @@ import re
 import statistics
 from pathlib import Path
 
+from .build import read_json
 from .images import curves_uri, image_uri
 
 MAX_PREDICT_IMAGES = 24
@@ -20,15 +21,8 @@ PREDICT_BUDGET = 3 * 2**20  # bytes of inlined predict pictures; the whole page 
 
 def collect_section(mode, out):
     """The section data of `mode` read from the output folder `out`."""
-    result = _json(out / f"{mode}_result.json") or {}
+    result = read_json(out / f"{mode}_result.json") or {}
     return _COLLECTORS[mode](out, result)
-
-
-def _json(path):
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def _scalars(mapping):
@@ -160,7 +154,7 @@ def _predict(out, result):
     for entry in entries[:MAX_PREDICT_IMAGES]:
         if used > PREDICT_BUDGET:
             break
-        res = (_json(out / entry["json"]) or {}).get("res", {}) if entry.get("json") else {}
+        res = (read_json(out / entry["json"]) or {}).get("res", {}) if entry.get("json") else {}
         picture = entry.get("overlay") or entry.get("res")
         boxes = [f"{b.get('label')} {b.get('score', 0):.2f}" for b in (res.get("boxes") or [])[:12]]
         for cid, name in enumerate(res.get("label_names") or []):
