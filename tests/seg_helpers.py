@@ -53,13 +53,14 @@ def static_vs_dynamic(weight, model, data, inference_dir, num_classes=4, input_s
     """Per val image: (exported program's argmax, the same with paddle's IR passes, dynamic argmax, decisive mask).
 
     The IR-optimised CPU program (oneDNN fusions) may differ from the dynamic graph in the last digits; on a
-    barely-trained model this can flip near-tied pixels, so `decisive` marks pixels whose top-2 margin is >= 5%
-    of the largest score magnitude.
+    barely-trained model this can flip near-tied pixels, so `decisive` marks pixels that are not ties by the export
+    parity check's rule (parity_compare.tie_map: top-2 margin >= 5% of the largest score magnitude).
     """
     import paddle
     from paddleseg.transforms import Compose
 
     from paddlex_train.backends.paddleseg.modeling import build, load_weights
+    from paddlex_train.tasks.base.parity_compare import tie_map
 
     builder, _, _ = build(model, data, num_classes, input_shape=input_shape)
     net = builder.model
@@ -77,7 +78,6 @@ def static_vs_dynamic(weight, model, data, inference_dir, num_classes=4, input_s
         img = np.ascontiguousarray(img, dtype=np.float32)
         with paddle.no_grad():
             scores = net(paddle.to_tensor(img))[0].numpy()
-        top2 = np.sort(scores, axis=1)[:, -2:]
-        decisive = (top2[:, 1] - top2[:, 0]) >= 0.05 * np.abs(scores).max()
+        decisive = ~tie_map(scores)  # the export parity check's own tie rule
         results.append((_run(plain, img), _run(optimised, img), scores.argmax(axis=1), decisive))
     return results

@@ -91,9 +91,36 @@ def _results(predictor, images, task):
             for r in predictor.predict(bgr, batch_size=1, threshold=0.0)]
 
 
-def _compare(task, reference, candidate, images, num_classes):
+class _TieRecorder:
+    """Wraps the semantic reference engine: passes its outputs through and keeps, per call, the tie map of its
+    logits (parity_compare.tie_map), so the comparison can tell near-tied pixels from real disagreements."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.name, self.input_names, self.output_names = engine.name, engine.input_names, engine.output_names
+        self.maps = []
+
+    def run(self, inputs, outputs=None):
+        ids, logits = self.engine.run(inputs)
+        self.maps.extend(parity_compare.tie_map(logits))
+        results = [ids, logits]
+        return [results[i] for i in (range(2) if outputs is None else outputs)]
+
+    def ties_for(self, images):
+        """The recorded maps at each image's size (as the predictor resizes its labels); None when the calls did
+        not go one image each (then every pixel counts)."""
+        import cv2
+
+        if len(self.maps) != len(images):
+            return None
+        return [m if m.shape == im.shape[:2] else
+                cv2.resize(m.astype(np.uint8), (im.shape[1], im.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
+                for m, (_, im, _) in zip(self.maps, images)]
+
+
+def _compare(task, reference, candidate, images, num_classes, ties=None):
     if task == "semantic_segmentation":
-        return parity_compare.compare_semantic(reference, candidate, [t for _, _, t in images], num_classes)
+        return parity_compare.compare_semantic(reference, candidate, [t for _, _, t in images], num_classes, ties)
     return parity_compare.compare_instance(reference, candidate)
 
 
@@ -127,14 +154,17 @@ def parity_report(task, job, export_output, num_images, onnx_dir=None, log=None)
     images, source = sample_images(task, job.dataset_dir, num_images)
     backend = importlib.import_module(f"...backends.{BACKENDS[task].package}.parity", __package__)
     engine, raw = backend.reference(job, export_output)
+    if task == "semantic_segmentation":
+        engine = _TieRecorder(engine)
     reference = _results(_predictor(export_output.directory, job.ctx.device, engine, raw), images, task)
+    ties = engine.ties_for(images) if isinstance(engine, _TieRecorder) else None  # a tie is the model's, at that pixel
     paddle_results = _results(_predictor(export_output.directory, job.ctx.device), images, task)
     report = {"images": len(images), "source": source,
-              "paddle_vs_dygraph": _compare(task, reference, paddle_results, images, job.num_classes)}
+              "paddle_vs_dygraph": _compare(task, reference, paddle_results, images, job.num_classes, ties)}
     if onnx_dir is not None:
         onnx_results = _results(_predictor(onnx_dir, job.ctx.device, "onnxruntime"), images, task)
-        report["onnx_vs_paddle"] = _compare(task, paddle_results, onnx_results, images, job.num_classes)
-        report["onnx_vs_dygraph"] = _compare(task, reference, onnx_results, images, job.num_classes)
+        report["onnx_vs_paddle"] = _compare(task, paddle_results, onnx_results, images, job.num_classes, ties)
+        report["onnx_vs_dygraph"] = _compare(task, reference, onnx_results, images, job.num_classes, ties)
     report["passed"] = all(v["passed"] for k, v in report.items() if isinstance(v, dict))
     if log:
         log(f"Parity on {len(images)} {source} images: {summary(report)}")
@@ -153,7 +183,8 @@ def summary(report):
             continue
         if "pixel_agreement" in figures:
             parts.append(f"{name}: pixel_agreement {figures['pixel_agreement']:.6f} (min "
-                         f"{figures['tolerance']['pixel_agreement_min']}), miou_delta {figures['miou_delta']:.4f}")
+                         f"{figures['tolerance']['pixel_agreement_min']}), miou_delta {figures['miou_delta']:.4f}"
+                         + (f", {figures['tied_disagreements']} tied pixels" if figures.get("tied_disagreements") else ""))
         else:
             parts.append(f"{name}: matched {figures['matched_instances']}/{figures['reference_instances']} "
                          f"(min share {figures['tolerance']['matched_share_min']}), max_box_offset "
