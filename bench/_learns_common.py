@@ -122,4 +122,5 @@ def evaluate(model, cfg, out):
             metric.update(batch, model(batch))
     metric.accumulate()
     stats = metric.get_results()
-    return {"mask_ap50": float(stats["mask"][1]), "bbox_ap50": float(stats["bbox"][1])}
+    # ppdet leaves out the mask/bbox entry when the model predicted nothing at all: that is an AP of 0
+    return {f"{kind}_ap50": float(stats[kind][1]) if kind in stats else 0.0 for kind in ("mask", "bbox")}
