@@ -8,20 +8,26 @@ import pytest
 
 from conftest import REPO
 
+SECTIONS = ("check_dataset", "train", "evaluate", "predict")
+
+
+def _run_half(target, demo, output):
+    """`make <target>` into `demo` (STAMP= : the venv exists, this interpreter runs the steps); returns the half's
+    evaluate_result.json and report.html text."""
+    proc = subprocess.run(["make", "-s", target, f"DEMO_DIR={demo}", f"PY={sys.executable}", "STAMP="],
+                          cwd=REPO, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    html = (demo / output / "report.html").read_text()
+    assert all(f'<section id="{section}">' in html for section in SECTIONS), "a report section is missing"
+    return json.loads((demo / output / "evaluate_result.json").read_text())
+
 
 @pytest.mark.slow
 def test_semantic_demo_recipe_reaches_its_target(tmp_path):
     demo = tmp_path / "demo"
-    # STAMP= : the venv already exists (this interpreter); PY: run the steps with it.
-    proc = subprocess.run(["make", "-s", "demo-seg", f"DEMO_DIR={demo}", f"PY={sys.executable}", "STAMP="],
-                          cwd=REPO, capture_output=True, text=True, timeout=1800)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-    result = json.loads((demo / "output" / "evaluate_result.json").read_text())
+    result = _run_half("demo-seg", demo, "output")
     assert result["metrics"]["mIoU"] >= 0.80, result["metrics"]
     assert "Serving smoke: POST /semantic-segmentation" in (demo / "serve.txt").read_text()
-    html = (demo / "output" / "report.html").read_text()
-    for section in ("check_dataset", "train", "evaluate", "predict"):
-        assert f'<section id="{section}">' in html
     table = subprocess.run([sys.executable, "-m", "dataset_tools.demo_summary", "--seg", str(demo / "output"),
                             "--serve", str(demo / "serve.txt")], cwd=REPO, capture_output=True, text=True)
     assert table.returncode == 0 and "semantic evaluate" in table.stdout and "mIoU " in table.stdout
@@ -31,22 +37,16 @@ def test_semantic_demo_recipe_reaches_its_target(tmp_path):
 @pytest.mark.slow
 def test_instance_demo_recipe_reaches_its_target(tmp_path):
     demo = tmp_path / "demo"
-    proc = subprocess.run(["make", "-s", "demo-inst", f"DEMO_DIR={demo}", f"PY={sys.executable}", "STAMP="],
-                          cwd=REPO, capture_output=True, text=True, timeout=1800)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     out = demo / "inst_output"
-    result = json.loads((out / "evaluate_result.json").read_text())
+    result = _run_half("demo-inst", demo, "inst_output")
     assert result["metrics"]["AP50"] >= 0.50, result["metrics"]
     export = json.loads((out / "export" / "export_result.json").read_text())
     assert export["input_shape"] == [1, 3, 128, 128]  # the size it was trained at (model.pdstates)
     found = [json.loads(p.read_text())["res"]["boxes"] for p in sorted(out.glob("synth_*_res.json"))]
     assert len(found) == 6 and all(found), "every demo picture shows shapes; the model must find some in each"
-    html = (out / "report.html").read_text()
-    for section in ("check_dataset", "train", "evaluate", "predict"):
-        assert f'<section id="{section}">' in html
     table = subprocess.run([sys.executable, "-m", "dataset_tools.demo_summary", "--inst", str(out)],
                            cwd=REPO, capture_output=True, text=True)
-    assert table.returncode == 0 and "instance evaluate" in table.stdout and "AP50 0.9" in table.stdout
+    assert table.returncode == 0 and "instance evaluate" in table.stdout and "AP50 " in table.stdout
     assert "semantic" not in table.stdout and "FAILED" not in table.stdout and "did not run" not in table.stdout
     assert f"Report: {out.resolve() / 'report.html'}" in table.stdout
 
