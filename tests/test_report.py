@@ -103,3 +103,14 @@ def test_report_of_a_real_run_in_headless_chromium(tmp_path, seg_config, tiny_se
         assert title in text
     pixels = np.asarray(Image.open(shot).convert("L"), dtype=np.float32)
     assert pixels.shape[0] > 900 and pixels.std() > 20, "the screenshot is blank"
+
+
+def test_instance_check_shows_image_counts_beside_instance_counts(tmp_path):
+    """PaddleX's instance *_samples count annotations; the report also shows how many images hold them."""
+    attrs = {"num_classes": 3, "train_samples": 307, "val_samples": 101, "train_images": 150, "val_images": 50,
+             "train_instances_per_category": {"circle": 97}, "val_instances_per_category": {"circle": 31}}
+    write_success(tmp_path, "check_dataset", {"check_pass": True, "attributes": attrs,
+                                              "dataset_type": "COCOInstSegDataset"})
+    text = re.sub(r"<[^>]+>", " ", _html(tmp_path))
+    assert re.search(r"train_images\s+150", text) and re.search(r"val_images\s+50", text)
+    assert re.search(r"train_samples\s+307", text)

@@ -33,7 +33,9 @@ def _check(out, result):
     attrs = result.get("attributes") or {}
     summary = [["data set", result.get("dataset_path")], ["type", result.get("dataset_type")],
                ["check passed", result.get("check_pass")]]
-    summary += [[k, attrs[k]] for k in ("train_samples", "val_samples", "num_classes", "max_label_id",
+    # instance: *_samples count annotations (PaddleX's meaning), *_images the images holding them
+    summary += [[k, attrs[k]] for k in ("train_samples", "val_samples", "train_images", "val_images",
+                                        "num_classes", "max_label_id",
                                         "absent_ids", "ignore_pixels", "train_crowd_annotations",
                                         "val_crowd_annotations", "train_images_without_annotations",
                                         "val_images_without_annotations") if k in attrs]
